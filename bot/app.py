@@ -1,0 +1,133 @@
+"""Building the Bolt app: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.context import AppContext
+from bot.listeners import commands, events
+from bot.services import workspaces
+from bot.services.workspaces import WorkspaceCache
+from bot.settings import Settings
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client on SLACK_API_URL; every client the app makes comes from here."""
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> App:
+    """The Bolt app with every listener registered. Needs SLACK_BOT_TOKEN."""
+    settings.require("SLACK_BOT_TOKEN")
+    db = db or Database.from_url(settings.database_url)
+    ctx = AppContext(settings=settings, db=db, workspaces=WorkspaceCache(db))
+    signing_secret = settings.slack_signing_secret
+    app = App(
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        authorize=_authorizer(ctx),
+        client=make_web_client(settings),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="bolt-listener"
+        ),
+        logger=_bolt_logger(),
+        # In Socket Mode there is no HTTP signature to check.
+        request_verification_enabled=not settings.socket_mode,
+    )
+    app.error(_last_resort)
+    commands.register(app)
+    events.register(app, ctx)
+    app.ctx = ctx  # type: ignore[attr-defined]  # the CLI and tests reach the database here
+    return app
+
+
+class _DropTokenNotice(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that our client
+    # wins over it. Our client is the point (it carries SLACK_API_URL); the notice is noise.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _DropTokenNotice) for f in logger.filters):
+        logger.addFilter(_DropTokenNotice())
+    return logger
+
+
+def _authorizer(ctx: AppContext):
+    token = ctx.settings.slack_bot_token
+    assert token is not None
+
+    def authorize(enterprise_id: str | None, team_id: str | None, logger: Any) -> AuthorizeResult:
+        """Authorize from our own records: no Web API call on the request path."""
+        info = ctx.workspaces.get(team_id) if team_id else None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=token.get_secret_value(),
+            bot_user_id=info.bot_user_id if info else None,
+            bot_id=info.bot_id if info else None,
+        )
+
+    return authorize
+
+
+def identify(app: App) -> bool:
+    """Ask Slack who we are (auth.test) and record the workspace. False if Slack is unreachable."""
+    ctx: AppContext = app.ctx  # type: ignore[attr-defined]
+    try:
+        result = app.client.auth_test(token=ctx.settings.slack_bot_token.get_secret_value())
+    except (SlackApiError, OSError) as exc:
+        log.warning("could not reach Slack to identify the bot yet (%s); continuing", exc)
+        return False
+    info = workspaces.ensure(
+        db=ctx.db,
+        slack_team_id=result["team_id"],
+        name=result.get("team"),
+        bot_user_id=result.get("user_id"),
+        bot_id=result.get("bot_id"),
+        enterprise_id=result.get("enterprise_id"),
+    )
+    ctx.workspaces.remember(info)
+    return True
+
+
+def _last_resort(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+    # Listeners are guarded; this catches what fails around them (middleware, authorize).
+    error_id = uuid.uuid4().hex[:10]
+    logger.error("request failed (error id %s)", error_id, exc_info=error)
+    if isinstance(body, dict) and body.get("command"):
+        return BoltResponse(
+            status=200,
+            body={
+                "response_type": "ephemeral",
+                "text": f"Sorry, something went wrong on our side (error id `{error_id}`). "
+                "Please try again in a moment.",
+            },
+        )
+    return BoltResponse(status=500, body="")

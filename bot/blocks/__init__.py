@@ -1,0 +1,1 @@
+"""Block Kit builders: plain data in, validated Slack blocks out. Nothing else builds blocks."""

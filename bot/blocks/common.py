@@ -1,0 +1,66 @@
+"""Small helpers shared by the builders: safe text, attribution, limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from atlas.taxonomy import ATLAS_URL, ATTRIBUTION
+
+MAX_BLOCKS_PER_MESSAGE = 50
+MAX_BLOCKS_PER_VIEW = 100
+MAX_SECTION_TEXT = 3000
+
+_SLACK_TOKEN = re.compile(r"<[^>]*>")
+_BROADCAST = re.compile(r"[@!](here|channel|everyone)\b", re.IGNORECASE)
+_FORMATTING = re.compile(r"[*_~`>]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote_user_text(text: str, limit: int = 40) -> str:
+    """Make user input safe to show back: no mentions, broadcasts, links or formatting."""
+    text = _SLACK_TOKEN.sub("", text)
+    text = _BROADCAST.sub("", text)
+    text = _FORMATTING.sub("", _CONTROL.sub(" ", text))
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return escape(text)
+
+
+def attribution() -> ContextBlock:
+    """The citation the atlas asks for, with its link, for every place a mode is shown."""
+    return ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text=f"Source: <{ATLAS_URL}|{ATTRIBUTION}>. Descriptions are Adoption Atlas's "
+                "own words."
+            )
+        ]
+    )
+
+
+def to_dicts(blocks: list[Block], limit: int = MAX_BLOCKS_PER_MESSAGE) -> list[dict[str, Any]]:
+    """Validate each block (slack_sdk checks the per-element limits) and the block count."""
+    if len(blocks) > limit:
+        raise ValueError(f"{len(blocks)} blocks exceed Slack's limit of {limit}")
+    return [block.to_dict() for block in blocks]
+
+
+def error_modal(message: str) -> dict[str, Any]:
+    """A modal that replaces one whose submission failed, saying what happened."""
+    view = View(
+        type="modal",
+        title="Adoption Atlas",
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=message))],
+    )
+    return view.to_dict()

@@ -1,0 +1,112 @@
+"""The `atlas-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("atlas-bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All sub-commands and their options."""
+    parser = argparse.ArgumentParser(
+        prog="atlas-bot", description="Adoption Atlas: follow an AI rollout from inside Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)"
+    )
+    serve.add_argument("--http", action="store_true", help="HTTP mode even if an app token is set")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP listen address (default 0.0.0.0)")
+    serve.add_argument("--port", type=_port, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not apply pending migrations on start"
+    )
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply pending migrations")
+    upgrade.add_argument("--revision", default="head", help="target revision (default head)")
+    db_sub.add_parser("current", help="show the database's revision")
+    return parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 1 and 65535")
+    return port
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `atlas-bot` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        settings.configure_logging()
+        if args.command == "db":
+            return _db(settings, args)
+        return _serve(settings, args)
+    except SettingsError as exc:
+        print(f"atlas-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage import migrations
+    from bot.storage.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            migrations.upgrade(engine, args.revision)
+        print(f"database at revision {migrations.current_revision(engine) or '(empty)'}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import create_app, identify
+    from bot.storage import migrations
+    from bot.storage.db import Database
+
+    http = args.http or not settings.socket_mode
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
+    db = Database.from_url(settings.database_url)
+    if not args.no_migrate:
+        migrations.upgrade(db.engine)
+    app = create_app(settings, db=db)
+    identify(app)
+    if http:
+        from bot.web import HttpServer, SlackWsgi
+
+        secret = settings.slack_signing_secret
+        assert secret is not None
+        wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=db)
+        server = HttpServer(wsgi, host=args.host, port=args.port, threads=settings.http_threads)
+        log.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
+        server.serve()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app_token = settings.slack_app_token
+        assert app_token is not None
+        log.info("Socket Mode: connecting to Slack")
+        SocketModeHandler(app, app_token.get_secret_value()).start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Bolt listeners: thin functions that ack, parse, call one service, build, and reply."""

@@ -1,0 +1,37 @@
+"""Events API: uninstalls and revoked tokens, and the App Home tab."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.blocks import home
+from bot.context import AppContext
+from bot.listeners.guard import guarded
+from bot.services import workspaces
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: AppContext) -> None:
+    """Attach the event listeners."""
+
+    def on_removed(body: dict[str, Any]) -> None:
+        """The app was uninstalled or its tokens revoked: stop serving the workspace."""
+        team_id = body.get("team_id") or ""
+        if workspaces.deactivate(db=ctx.db, slack_team_id=team_id):
+            log.info("workspace %s removed the app; marked inactive", team_id)
+        ctx.workspaces.forget(team_id)
+
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        """Show the Home tab."""
+        if event.get("tab") != "home":
+            return
+        client.views_publish(user_id=event["user"], view=home.home_view())
+
+    app.event("app_uninstalled")(guarded(on_removed))
+    app.event("tokens_revoked")(guarded(on_removed))
+    app.event("app_home_opened")(guarded(on_home_opened))

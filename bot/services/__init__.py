@@ -1,0 +1,1 @@
+"""Services: the unit of work around each use case. Only services call `atlas`."""

@@ -1,0 +1,142 @@
+"""One typed settings object, read from the environment and an optional `.env` file.
+
+Nothing else in the project reads the environment: everything takes a `Settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# What each setting is for, used in error messages so that they name what to set.
+HELP = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from the app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the signing secret from the app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
+    "SLACK_API_URL": "the Web API base URL, e.g. https://slack.com/api/",
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///data/atlas.db or postgresql://user@host/db",
+    "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
+    "ATLAS_DATA_DIR": "a writable directory for the embedded SQLite database",
+}
+
+
+class SettingsError(Exception):
+    """Settings are missing or invalid; the message names what to set."""
+
+
+class Settings(BaseSettings):
+    """Everything the app can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `LOG_LEVEL=` in .env means "use the default"
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = ""
+    atlas_data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Bolt runs listeners on a thread pool; its default of 5 is too small for a burst of
+    # clicks right after a survey fan-out.
+    listener_threads: int = Field(default=16, ge=1, le=256)
+    http_threads: int = Field(default=16, ge=1, le=256)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        value = value.strip() or DEFAULT_SLACK_API_URL
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        url = self.database_url.strip()
+        if not url:
+            url = f"sqlite:///{(self.atlas_data_dir / 'atlas.db').as_posix()}"
+        elif url.startswith(("postgres://", "postgresql://")):
+            # Use the psycopg 3 driver that the project installs.
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        if not url.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        self.database_url = url
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode is used whenever an app-level token is configured."""
+        return self.slack_app_token is not None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite default (or another SQLite file)."""
+        return self.database_url.startswith("sqlite")
+
+    def require(self, *names: str) -> None:
+        """Raise `SettingsError` naming every one of `names` that is not set."""
+        missing = [name for name in names if getattr(self, name.lower()) is None]
+        if missing:
+            lines = [f"  {name}: {HELP.get(name, '')}" for name in missing]
+            raise SettingsError(
+                "Missing settings. Set them in the environment or in .env "
+                "(see .env.example):\n" + "\n".join(lines)
+            )
+
+    def configure_logging(self) -> None:
+        """Apply LOG_LEVEL to the root logger."""
+        logging.basicConfig(
+            level=self.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # Alembic announces each of its plugins at INFO; that is noise on every start.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise `SettingsError` with a readable message when they are invalid."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "DATABASE_URL"
+            message = error["msg"].removeprefix("Value error, ")
+            hint = HELP.get(name)
+            lines.append(f"  {name}: {message}" + (f" ({hint})" if hint else ""))
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None

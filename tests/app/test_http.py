@@ -1,0 +1,121 @@
+"""The HTTP endpoint refuses what Slack did not send, and never answers a bad request with 500."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.sandbox.running import RunningApp
+from bot.sandbox.signer import post_raw
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _command_body(text: str = "2.2") -> bytes:
+    return urlencode({"team_id": "T0SANDBOX", "user_id": "U0MEMBER1", "command": "/atlas",
+                      "text": text, "response_url": "http://127.0.0.1:9/r",
+                      "trigger_id": "1.t"}).encode()
+
+
+def test_a_bad_signature_is_refused(running: RunningApp) -> None:
+    sender = running.sender()
+    body = _command_body()
+    headers = sender.sign(body)
+    headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    reply = sender.post(body, FORM, headers=headers)
+    assert reply.status == 401
+
+
+def test_a_body_changed_after_signing_is_refused(running: RunningApp) -> None:
+    sender = running.sender()
+    headers = sender.sign(_command_body("2.2"))
+    assert sender.post(_command_body("4.1"), FORM, headers=headers).status == 401
+
+
+def test_a_missing_signature_is_refused(running: RunningApp) -> None:
+    reply = post_raw(running.url + "/slack/events", _command_body(), {"Content-Type": FORM})
+    assert reply.status == 401
+
+
+def test_a_timestamp_older_than_five_minutes_is_refused(running: RunningApp) -> None:
+    sender = running.sender()
+    body = _command_body()
+    old = sender.sign(body, timestamp=int(time.time()) - 301)
+    assert sender.post(body, FORM, headers=old).status == 401
+    fresh = sender.sign(body, timestamp=int(time.time()) - 200)
+    assert sender.post(body, FORM, headers=fresh).status == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"payload=%7Bnot-json", FORM),
+        (b"{not json", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'"just a string"', "application/json"),
+        (b"\xff\xfe\xfd", FORM),
+        (b"payload=%5B%5D", FORM),
+    ],
+)
+def test_a_signed_but_malformed_body_gets_400(
+    running: RunningApp, body: bytes, content_type: str
+) -> None:
+    sender = running.sender()
+    headers = sender.sign(body) if _is_utf8(body) else {
+        "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=00"}
+    reply = sender.post(body, content_type, headers=headers)
+    assert 400 <= reply.status < 500, reply.text
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_an_unsigned_malformed_body_gets_4xx(running: RunningApp) -> None:
+    reply = post_raw(running.url + "/slack/events", b"payload={{{", {"Content-Type": FORM})
+    assert reply.status == 401
+
+
+def test_a_huge_body_is_refused_before_it_is_read(running: RunningApp) -> None:
+    sender = running.sender()
+    body = b"text=" + b"x" * 1_100_000
+    assert sender.post(body, FORM).status == 413
+
+
+def test_only_post_is_accepted_on_the_events_path(running: RunningApp) -> None:
+    reply = post_raw(running.url + "/slack/events", b"", {}, method="GET")
+    assert reply.status == 405
+
+
+def test_unknown_paths_are_404(running: RunningApp) -> None:
+    assert post_raw(running.url + "/nope", b"", {}, method="GET").status == 404
+
+
+def test_health_check_reports_the_database(running: RunningApp) -> None:
+    reply = post_raw(running.url + "/healthz", b"", {}, method="GET")
+    assert reply.status == 200
+    assert reply.json == {"ok": True, "database": "ok"}
+
+
+def test_health_check_says_503_when_the_database_is_gone(running: RunningApp) -> None:
+    from sqlalchemy import create_engine
+
+    running.db.engine.dispose()
+    running.db.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reply = post_raw(running.url + "/healthz", b"", {}, method="GET")
+    assert reply.status == 503 and reply.json["ok"] is False
+
+
+def test_url_verification_echoes_the_challenge(running: RunningApp) -> None:
+    sender = running.sender()
+    body = json.dumps({"type": "url_verification", "challenge": "abc123",
+                       "token": "x"}).encode()
+    reply = sender.post(body, "application/json")
+    assert reply.status == 200 and "abc123" in reply.text
