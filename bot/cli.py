@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-migrate", action="store_true", help="do not apply pending migrations on start"
     )
 
+    sub.add_parser("demo", help="try the app against a local Slack sandbox (no workspace needed)")
+
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -55,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.configure_logging()
         if args.command == "db":
             return _db(settings, args)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return 1 if run_demo() else 0
         return _serve(settings, args)
     except SettingsError as exc:
         print(f"atlas-bot: {exc}", file=sys.stderr)

@@ -70,12 +70,15 @@ def mode_list(groups: list[tuple[Stage, tuple[FailureMode, ...]]], title: str) -
     blocks: list[Block] = [HeaderBlock(text=title)]
     for stage, modes in groups:
         lines = "\n".join(_mode_line(m) for m in modes)
-        blocks.append(
-            SectionBlock(
-                text=_md(f"*Stage {stage.number} · {stage.name}* ({stage.window})\n{lines}")
-            )
+        # One stage: its header already names it, so say what the stage is about instead.
+        heading = (
+            f"_{stage.summary}_"
+            if len(groups) == 1
+            else f"*Stage {stage.number} · {stage.name}* ({stage.window})"
         )
-    blocks.append(ContextBlock(elements=[_md(f"Open one with `{COMMAND} 2.2`.")]))
+        blocks.append(SectionBlock(text=_md(f"{heading}\n{lines}")))
+    example = groups[0][1][0].id if groups and groups[0][1] else "2.2"
+    blocks.append(ContextBlock(elements=[_md(f"Open one with `{COMMAND} {example}`.")]))
     blocks.append(attribution())
     count = sum(len(m) for _, m in groups)
     return Reply(text=f"{title}: {count} failure modes", blocks=to_dicts(blocks))

@@ -12,8 +12,16 @@ from atlas.taxonomy import ATLAS_URL
 from bot.sandbox import FakeSlack
 from bot.sandbox.running import RunningApp
 
-WEB_API_METHODS = ("auth.test", "chat.postMessage", "chat.postEphemeral", "views.open",
-                   "views.publish", "users.info", "conversations.open", "team.info")
+WEB_API_METHODS = (
+    "auth.test",
+    "chat.postMessage",
+    "chat.postEphemeral",
+    "views.open",
+    "views.publish",
+    "users.info",
+    "conversations.open",
+    "team.info",
+)
 
 
 def _texts(reply: dict) -> str:
@@ -61,8 +69,12 @@ def test_list_groups_all_25_modes_by_stage(running: RunningApp) -> None:
     text = _texts(body)
     for mode in MODES:
         assert f"`{mode.id}` {mode.title}" in text
-    for stage in ("Stage 1 · Pre-rollout", "Stage 2 · Launch", "Stage 3 · Adoption",
-                  "Stage 4 · Scaling"):
+    for stage in (
+        "Stage 1 · Pre-rollout",
+        "Stage 2 · Launch",
+        "Stage 3 · Adoption",
+        "Stage 4 · Scaling",
+    ):
         assert stage in text
 
 

@@ -15,9 +15,16 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def _command_body(text: str = "2.2") -> bytes:
-    return urlencode({"team_id": "T0SANDBOX", "user_id": "U0MEMBER1", "command": "/atlas",
-                      "text": text, "response_url": "http://127.0.0.1:9/r",
-                      "trigger_id": "1.t"}).encode()
+    return urlencode(
+        {
+            "team_id": "T0SANDBOX",
+            "user_id": "U0MEMBER1",
+            "command": "/atlas",
+            "text": text,
+            "response_url": "http://127.0.0.1:9/r",
+            "trigger_id": "1.t",
+        }
+    ).encode()
 
 
 def test_a_bad_signature_is_refused(running: RunningApp) -> None:
@@ -64,8 +71,11 @@ def test_a_signed_but_malformed_body_gets_400(
     running: RunningApp, body: bytes, content_type: str
 ) -> None:
     sender = running.sender()
-    headers = sender.sign(body) if _is_utf8(body) else {
-        "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=00"}
+    headers = (
+        sender.sign(body)
+        if _is_utf8(body)
+        else {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=00"}
+    )
     reply = sender.post(body, content_type, headers=headers)
     assert 400 <= reply.status < 500, reply.text
 
@@ -115,7 +125,6 @@ def test_health_check_says_503_when_the_database_is_gone(running: RunningApp) ->
 
 def test_url_verification_echoes_the_challenge(running: RunningApp) -> None:
     sender = running.sender()
-    body = json.dumps({"type": "url_verification", "challenge": "abc123",
-                       "token": "x"}).encode()
+    body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}).encode()
     reply = sender.post(body, "application/json")
     assert reply.status == 200 and "abc123" in reply.text

@@ -8,8 +8,22 @@ from atlas import lookup
 
 
 @pytest.mark.parametrize(
-    "text", ["2.2", "22", "2,2", "2.2.", "II.2", "ii.2", "2-2", "2 2", " 2.2 ", "#2.2",
-             "mode 2.2", "２.２", "2.2!"]
+    "text",
+    [
+        "2.2",
+        "22",
+        "2,2",
+        "2.2.",
+        "II.2",
+        "ii.2",
+        "2-2",
+        "2 2",
+        " 2.2 ",
+        "#2.2",
+        "mode 2.2",
+        "２.２",
+        "2.2!",
+    ],
 )
 def test_a_mode_id_is_read_however_it_is_written(text: str) -> None:
     mode = lookup.find(text)
@@ -36,9 +50,19 @@ def test_swapped_digits_are_suggested_first() -> None:
 
 @pytest.mark.parametrize(
     ("words", "best"),
-    [("leak", "3.4"), ("LEAK!!", "3.4"), ("ceo", "2.3"), ("owner", "1.1"),
-     ("knowledge", "4.1"), ("vendor lock-in", "4.4"), ("prompts", "2.6"), ("training", "2.7"),
-     ("tool sprawl", "3.1"), ("compliance", "1.7"), ("baseline", "2.4")],
+    [
+        ("leak", "3.4"),
+        ("LEAK!!", "3.4"),
+        ("ceo", "2.3"),
+        ("owner", "1.1"),
+        ("knowledge", "4.1"),
+        ("vendor lock-in", "4.4"),
+        ("prompts", "2.6"),
+        ("training", "2.7"),
+        ("tool sprawl", "3.1"),
+        ("compliance", "1.7"),
+        ("baseline", "2.4"),
+    ],
 )
 def test_word_search_ranks_the_obvious_mode_first(words: str, best: str) -> None:
     assert lookup.search(words)[0].id == best

@@ -43,7 +43,7 @@ def test_the_named_modes_keep_their_atlas_titles() -> None:
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.id)
-def test_every_mode_has_all_its_text_within_slack_limits(mode) -> None:  # noqa: ANN001
+def test_every_mode_has_all_its_text_within_slack_limits(mode) -> None:
     assert 5 <= len(mode.title) <= 60
     for text, limit in ((mode.description, 400), (mode.in_slack, 300), (mode.first_move, 300)):
         assert 40 <= len(text) <= limit

@@ -11,8 +11,15 @@ from bot.settings import SettingsError, load_settings
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-                 "DATABASE_URL", "LOG_LEVEL", "ATLAS_DATA_DIR"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "ATLAS_DATA_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -43,9 +50,7 @@ def test_a_dot_env_file_is_read(tmp_path: Path) -> None:
     assert settings.database_url == "sqlite:////srv/atlas/atlas.db"
 
 
-def test_the_environment_wins_over_dot_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_environment_wins_over_dot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("LOG_LEVEL=ERROR\n")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     assert load_settings().log_level == "WARNING"

@@ -21,13 +21,16 @@ def fake() -> Iterator[FakeSlack]:
         yield slack
 
 
-def _client(fake: FakeSlack, **kwargs) -> WebClient:  # noqa: ANN003
+def _client(fake: FakeSlack, **kwargs) -> WebClient:
     return WebClient(token="xoxb-test", base_url=fake.api_url, **kwargs)
 
 
 def test_post_message_answers_with_ts_and_channel_and_is_recorded(fake: FakeSlack) -> None:
-    result = _client(fake).chat_postMessage(channel="U1", text="hi", blocks=[
-        {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}])
+    result = _client(fake).chat_postMessage(
+        channel="U1",
+        text="hi",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}],
+    )
     assert result["ok"] and result["channel"] == fake.dm_channel("U1") and result["ts"]
     call = fake.calls_to("chat.postMessage")[0]
     assert call.params["text"] == "hi" and call.json("blocks")[0]["type"] == "section"
@@ -82,7 +85,9 @@ def test_slack_sdks_retry_handler_gets_through_after_the_429(fake: FakeSlack) ->
     assert client.chat_postMessage(channel="C1", text="x")["ok"]
     assert time.monotonic() - started >= 0.9
     assert [c.outcome for c in fake.calls_to("chat.postMessage", outcome=None)] == [
-        "ratelimited", "ok"]
+        "ratelimited",
+        "ok",
+    ]
 
 
 def test_server_errors_and_account_inactive(fake: FakeSlack) -> None:
@@ -118,8 +123,9 @@ def test_response_url_posts_are_recorded(fake: FakeSlack) -> None:
 
 
 def test_files_upload_v2_round_trip(fake: FakeSlack) -> None:
-    result = _client(fake).files_upload_v2(content=b"PNG...", filename="trend.png",
-                                            channel="C1", title="Trend")
+    result = _client(fake).files_upload_v2(
+        content=b"PNG...", filename="trend.png", channel="C1", title="Trend"
+    )
     assert result["ok"]
     file_id = result["files"][0]["id"]
     assert fake.uploaded(file_id) == b"PNG..."

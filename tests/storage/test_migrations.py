@@ -78,8 +78,11 @@ def test_a_person_is_in_a_team_once(database_url: str) -> None:
     db = Database.from_url(database_url)
     workspace_id, team_id = _workspace_and_team(db)
     with db.unit_of_work() as session:
-        session.add(Member(workspace_id=workspace_id, team_id=team_id, slack_user_id="U1",
-                           role=Role.AI_LEAD))
+        session.add(
+            Member(
+                workspace_id=workspace_id, team_id=team_id, slack_user_id="U1", role=Role.AI_LEAD
+            )
+        )
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
         session.add(Member(workspace_id=workspace_id, team_id=team_id, slack_user_id="U1"))
     with db.unit_of_work() as session:
@@ -95,8 +98,10 @@ def test_an_unknown_role_is_refused(database_url: str) -> None:
     workspace_id, team_id = _workspace_and_team(db)
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO members (workspace_id, team_id, slack_user_id, role, active, "
-                 "joined_at) VALUES (:w, :t, 'U9', 'boss', true, CURRENT_TIMESTAMP)"),
+            text(
+                "INSERT INTO members (workspace_id, team_id, slack_user_id, role, active, "
+                "joined_at) VALUES (:w, :t, 'U9', 'boss', true, CURRENT_TIMESTAMP)"
+            ),
             {"w": workspace_id, "t": team_id},
         )
     db.dispose()

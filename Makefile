@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench setup clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# The real bot when SLACK_BOT_TOKEN is set (environment or .env); otherwise the local demo.
+run: setup
+	@if $(BIN)/python -c "import sys; from bot.settings import load_settings; \
+	sys.exit(0 if load_settings().slack_bot_token else 1)" 2>/dev/null; then \
+		exec $(BIN)/atlas-bot serve; \
+	else \
+		echo "SLACK_BOT_TOKEN is not set: running the demo on a local Slack sandbox."; \
+		exec $(BIN)/atlas-bot demo; \
+	fi
+
+# Lint, then every test on SQLite and PostgreSQL (PostgreSQL is found or started by
+# scripts/ensure-postgres; without one the PostgreSQL variants are skipped with a notice,
+# except under CI=true, where they fail).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.ack_latency
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .pg-test data

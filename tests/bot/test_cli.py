@@ -1,0 +1,143 @@
+"""`atlas-bot` as a user runs it: a real process, real settings, a signed request over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.sandbox import FakeSlack, SignedSender
+from bot.sandbox.signer import post_raw
+from bot.storage.db import make_engine
+
+ATLAS_BOT = [sys.executable, "-m", "bot.cli"]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update(ATLAS_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_without_tokens_names_what_to_set(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*ATLAS_BOT, "serve", "--http"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN" in done.stderr and "SLACK_SIGNING_SECRET" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_socket_mode_needs_the_app_token_not_the_signing_secret(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*ATLAS_BOT, "serve"],
+        cwd=tmp_path,
+        env=_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="bad"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "SLACK_APP_TOKEN" in done.stderr
+    assert "xapp-" in done.stderr
+
+
+def test_a_bad_port_is_refused_with_usage(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*ATLAS_BOT, "serve", "--port", "99999"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "between 1 and 65535" in done.stderr
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path, empty_database_url: str) -> None:
+    done = subprocess.run(
+        [*ATLAS_BOT, "db", "upgrade"],
+        cwd=tmp_path,
+        env=_env(tmp_path, DATABASE_URL=empty_database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "database at revision 0001" in done.stdout
+    engine = make_engine(empty_database_url)
+    assert {"workspaces", "teams", "members"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path: Path, empty_database_url: str) -> Iterator[tuple[str, FakeSlack]]:
+    """`atlas-bot serve --http --port N` as its own process, talking to the stand-in."""
+    with FakeSlack() as slack:
+        port = _free_port()
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-cli",
+            SLACK_SIGNING_SECRET="cli-secret",
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=empty_database_url,
+        )
+        process = subprocess.Popen(
+            [*ATLAS_BOT, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                assert process.poll() is None, process.stdout.read()
+                try:
+                    if post_raw(url + "/healthz", b"", {}, method="GET").status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            yield url, slack
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_serve_http_answers_a_signed_atlas_2_2_with_its_card(
+    served: tuple[str, FakeSlack],
+) -> None:
+    url, slack = served
+    sender = SignedSender(url, "cli-secret", team_id=slack.team_id)
+    reply = sender.command("2.2")
+    assert reply.status == 200
+    header = reply.json["blocks"][0]["text"]["text"]
+    assert header == "2.2 · Only the AI lead uses the tools"
+    # serve migrated the empty database on start and learned who it is from auth.test
+    assert slack.calls_to("auth.test")
+    wrong = SignedSender(url, "not-the-secret", team_id=slack.team_id)
+    assert wrong.command("2.2").status == 401
