@@ -20,9 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.context import AppContext
 from bot.listeners import commands, events
 from bot.services import workspaces
-from bot.services.workspaces import WorkspaceCache
 from bot.settings import Settings
-from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +39,10 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> App:
+def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
     """The Bolt app with every listener registered. Needs SLACK_BOT_TOKEN."""
     settings.require("SLACK_BOT_TOKEN")
-    db = db or Database.from_url(settings.database_url)
-    ctx = AppContext(settings=settings, db=db, workspaces=WorkspaceCache(db))
+    ctx = ctx or AppContext.create(settings)
     signing_secret = settings.slack_signing_secret
     app = App(
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
@@ -61,7 +58,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> App:
     app.error(_last_resort)
     commands.register(app)
     events.register(app, ctx)
-    app.ctx = ctx  # type: ignore[attr-defined]  # the CLI and tests reach the database here
     return app
 
 
@@ -97,11 +93,12 @@ def _authorizer(ctx: AppContext):
     return authorize
 
 
-def identify(app: App) -> bool:
+def identify(ctx: AppContext) -> bool:
     """Ask Slack who we are (auth.test) and record the workspace. False if Slack is unreachable."""
-    ctx: AppContext = app.ctx  # type: ignore[attr-defined]
+    token = ctx.settings.slack_bot_token
+    assert token is not None
     try:
-        result = app.client.auth_test(token=ctx.settings.slack_bot_token.get_secret_value())
+        result = make_web_client(ctx.settings, token.get_secret_value()).auth_test()
     except (SlackApiError, OSError) as exc:
         log.warning("could not reach Slack to identify the bot yet (%s); continuing", exc)
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -85,22 +86,24 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_app, identify
+    from bot.context import AppContext
     from bot.storage import migrations
-    from bot.storage.db import Database
 
+    # `docker stop` sends SIGTERM: leave the way Ctrl-C does, finishing requests in flight.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     http = args.http or not settings.socket_mode
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
-    db = Database.from_url(settings.database_url)
+    ctx = AppContext.create(settings)
     if not args.no_migrate:
-        migrations.upgrade(db.engine)
-    app = create_app(settings, db=db)
-    identify(app)
+        migrations.upgrade(ctx.db.engine)
+    app = create_app(settings, ctx=ctx)
+    identify(ctx)
     if http:
         from bot.web import HttpServer, SlackWsgi
 
         secret = settings.slack_signing_secret
         assert secret is not None
-        wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=db)
+        wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=ctx.db)
         server = HttpServer(wsgi, host=args.host, port=args.port, threads=settings.http_threads)
         log.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
         server.serve()

@@ -16,3 +16,9 @@ class AppContext:
     settings: Settings
     db: Database
     workspaces: WorkspaceCache
+
+    @classmethod
+    def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
+        """Open the database named by the settings (unless given one) and an empty cache."""
+        db = db or Database.from_url(settings.database_url)
+        return cls(settings=settings, db=db, workspaces=WorkspaceCache(db))

@@ -115,6 +115,8 @@ def not_found(query: str, suggestions: list[FailureMode], reason: str) -> Reply:
             ]
         ),
     ]
+    if suggestions:  # modes are named, so the atlas is cited
+        blocks.append(attribution())
     return Reply(text=f"No failure mode matches {subject}.", blocks=to_dicts(blocks))
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from slack_bolt import App
 
 from bot.app import create_app, identify
+from bot.context import AppContext
 from bot.sandbox.signer import SignedSender
 from bot.sandbox.web_api import FakeSlack
 from bot.settings import Settings, load_settings
 from bot.storage import migrations
-from bot.storage.db import Database
 from bot.web import HttpServer, SlackWsgi
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"
@@ -38,7 +38,8 @@ class RunningApp:
             database_url=self.database_url,
             **self.overrides,
         )
-        self.db = Database.from_url(self.settings.database_url)
+        self.ctx = AppContext.create(self.settings)
+        self.db = self.ctx.db
         self.app: App | None = None
         self.server: HttpServer | None = None
 
@@ -46,8 +47,8 @@ class RunningApp:
         """Migrate, build the app, learn who we are from the sandbox, and serve."""
         if self.migrate:
             migrations.upgrade(self.db.engine)
-        self.app = create_app(self.settings, db=self.db)
-        identify(self.app)
+        self.app = create_app(self.settings, ctx=self.ctx)
+        identify(self.ctx)
         wsgi = SlackWsgi(self.app, signing_secret=SANDBOX_SIGNING_SECRET, db=self.db)
         self.server = HttpServer(
             wsgi, host="127.0.0.1", port=0, threads=self.settings.http_threads

@@ -141,3 +141,31 @@ def test_serve_http_answers_a_signed_atlas_2_2_with_its_card(
     assert slack.calls_to("auth.test")
     wrong = SignedSender(url, "not-the-secret", team_id=slack.team_id)
     assert wrong.command("2.2").status == 401
+
+
+def test_socket_mode_connects_through_slack_api_url_with_the_app_token(tmp_path: Path) -> None:
+    with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-cli",
+            SLACK_APP_TOKEN="xapp-cli",
+            SLACK_API_URL=slack.api_url,
+        )
+        process = subprocess.Popen(
+            [*ATLAS_BOT, "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not slack.calls_to("apps.connections.open") and time.monotonic() < deadline:
+                assert process.poll() is None
+                time.sleep(0.1)
+            opened = slack.calls_to("apps.connections.open")
+            assert opened and opened[0].token == "xapp-cli"
+            assert slack.calls_to("auth.test")[0].token == "xoxb-cli"
+        finally:
+            process.terminate()
+            assert process.wait(timeout=10) == 0  # SIGTERM is a clean stop
