@@ -74,6 +74,10 @@ header block “{header}”); failures are counted in *errors*, never in the lat
 - **Statistics**: closed-loop req/s and percentiles are the median over the {cfg.repeats} runs,
   *max* is the worst of all runs, requests and errors are totals. Each server first gets
   {cfg.warmup} warm-up requests. Ratios compare with bare Bolt under the same loop.
+- **Floor**: both targets use Bolt's default `process_before_response=False`, where the request
+  thread polls for the listener's `ack()` every 10 ms (slack_bolt's `ThreadListenerRunner`). So
+  about 10 ms is the floor of every ack here, and {http_threads} threads ÷ 10 ms caps the closed
+  loop near {ceiling} req/s.
 
 **Machine.** nproc {nproc}, Python {python}, {versions}; load average at the end {load}; {date};
 mode: {mode}; the whole run took {took:.0f} s. The machine is shared and noisy: trust the ratios
@@ -85,6 +89,7 @@ more than the absolute numbers.
 {table}
 
 Closed-loop medians per run (ms): {medians}.
+
 {notes}"""
 
 
@@ -447,7 +452,8 @@ def section(rows: list[Row], cfg: Config, notes: list[str], mode: str, took: flo
         took=took,
         table=table(rows),
         medians=medians,
-        notes="\n".join(notes),
+        ceiling=settings.http_threads * 100,
+        notes="\n\n".join(notes),
     )
 
 
