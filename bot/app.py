@@ -18,24 +18,30 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.context import AppContext
-from bot.listeners import commands, events
+from bot.listeners import commands, events, pulse_actions
 from bot.services import workspaces
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client on SLACK_API_URL; every client the app makes comes from here."""
+def make_web_client(
+    settings: Settings, token: str | None = None, *, retries: bool = True
+) -> WebClient:
+    """A Web API client on SLACK_API_URL; every client the app makes comes from here.
+
+    `retries=False` is for `bot.outbound.Caller`, which paces and retries on its own terms.
+    """
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=handlers if retries else [],
     )
 
 
@@ -56,8 +62,9 @@ def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
         request_verification_enabled=not settings.socket_mode,
     )
     app.error(_last_resort)
-    commands.register(app)
+    commands.register(app, ctx)
     events.register(app, ctx)
+    pulse_actions.register(app, ctx)
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("demo", help="try the app against a local Slack sandbox (no workspace needed)")
+    sub.add_parser("scheduler", help="run the pulse scheduler (one process per deployment)")
+
+    pulse = sub.add_parser("pulse", help="pulse rounds")
+    pulse_sub = pulse.add_subparsers(dest="pulse_command", required=True, metavar="ACTION")
+    run = pulse_sub.add_parser("run", help="do a team's due pulse work now")
+    run.add_argument("--team", type=int, required=True, help="the team's id")
+    run.add_argument("--now", action="store_true", help="start a round now instead of waiting")
 
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -58,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.configure_logging()
         if args.command == "db":
             return _db(settings, args)
+        if args.command == "scheduler":
+            return _scheduler(settings)
+        if args.command == "pulse":
+            return _pulse_run(settings, args)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -81,6 +93,61 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         print(f"database at revision {migrations.current_revision(engine) or '(empty)'}")
     finally:
         engine.dispose()
+    return 0
+
+
+def _scheduler(settings: Settings) -> int:
+    from bot.context import AppContext
+    from bot.scheduling import runner
+
+    settings.require("SLACK_BOT_TOKEN")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    runner.run(AppContext.create(settings))
+    return 0
+
+
+def _pulse_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import make_web_client
+    from bot.outbound import Caller
+    from bot.scheduling.tick import run_team
+    from bot.services import pulse
+    from bot.services.pulse import TickReport, utcnow
+    from bot.storage.db import Database
+
+    settings.require("SLACK_BOT_TOKEN")
+    token = settings.slack_bot_token
+    assert token is not None
+    db = Database.from_url(settings.database_url)
+    caller = Caller(make_web_client(settings, token.get_secret_value(), retries=False))
+    try:
+        if args.now:
+            started = pulse.start_now(db=db, team_id=args.team, now=utcnow())
+            verb = "started" if started.created else "reopened"
+            print(f"round {started.round_id} of {started.local_date} {verb}")
+        report = TickReport()
+        run_team(
+            db=db,
+            team_id=args.team,
+            caller=caller,
+            now=utcnow(),
+            clock=utcnow,
+            report=report,
+            owner=f"cli-{os.getpid()}",
+            lease_seconds=settings.pulse_lease_seconds,
+        )
+    except ValueError as exc:
+        print(f"atlas-bot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    for round_id, fanout in report.fanouts.items():
+        print(
+            f"round {round_id}: {fanout.sent} sent, {fanout.retry} to retry, {fanout.failed} "
+            f"failed, {fanout.ambiguous} ambiguous, {fanout.reconciled} recovered, "
+            f"{fanout.rate_limited} rate limits waited out"
+            + (" — stopped: the app was removed from the workspace" if fanout.stopped else "")
+            + (" — another process is sending this round" if fanout.busy else "")
+        )
     return 0
 
 

@@ -11,6 +11,8 @@ class ActionId(enum.StrEnum):
     """`action_id`s of interactive elements."""
 
     SHOW_MODE = "atlas.show_mode"
+    PULSE_ANSWER = "pulse.answer"  # followed by .<question id>[.<option key>]
+    DELETE_MY_ANSWERS = "me.delete_answers"
 
 
 class BlockId(enum.StrEnum):

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # clicks right after a survey fan-out.
     listener_threads: int = Field(default=16, ge=1, le=256)
     http_threads: int = Field(default=16, ge=1, le=256)
+    # How long a pulse fan-out holds its round; if its process dies, another takes over after.
+    pulse_lease_seconds: int = Field(default=120, ge=1, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod

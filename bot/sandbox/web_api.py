@@ -1,20 +1,29 @@
 """A local HTTP server that answers Slack Web API methods the way Slack does.
 
 It records every call, accepts `response_url` posts, and can be told per method to answer
-429 with Retry-After, a 5xx, a slow reply, or an error such as `account_inactive`.
+429 with Retry-After, a 5xx, a slow reply, or an error such as `account_inactive`.  With
+`enforce_rate_limits()` it also answers 429 the way Slack's published rate tiers would
+(see `bot.sandbox.rate_limits`).  Messages keep their metadata and can be read back through
+`conversations.history`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from bot.sandbox.rate_limits import POST_MESSAGE, RateLimiter
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
@@ -89,13 +98,17 @@ class _Message:
     blocks: Any
     user: str
     thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
-    messages: dict[tuple[str, str], _Message] = field(default_factory=dict)
+    # channel -> ts -> message; ts are handed out under the lock, so each dict is in ts order.
+    messages: dict[str, dict[str, _Message]] = field(default_factory=dict)
+    # DM channel -> user id, for every user id a message was posted to or a DM opened with.
+    dm_users: dict[str, str] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
 
@@ -112,6 +125,7 @@ class FakeSlack:
         bot_id: str = "B0ATLASBOT",
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
@@ -124,6 +138,9 @@ class FakeSlack:
         self._faults: dict[str, list[Fault]] = {}
         self._state = _State()
         self._lock = threading.Lock()
+        # The one time source of call records and rate limits; tests may pass a fake clock.
+        self._clock = clock
+        self._limiter: RateLimiter | None = None
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -137,6 +154,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.members": self._conversations_members,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "usergroups.users.list": self._usergroup_users,
@@ -209,10 +227,48 @@ class FakeSlack:
                 self._faults.pop(method, None)
 
     def reset(self) -> None:
-        """Forget calls, messages, views and faults (users and channels stay)."""
+        """Forget calls, messages, views, faults and rate-limit windows (users, channels stay)."""
         with self._lock:
             self._state = _State()
             self._faults.clear()
+        if self._limiter is not None:
+            self._limiter.reset()
+
+    # --- rate limits -----------------------------------------------------------------------
+    def enforce_rate_limits(
+        self, scale: float = 1.0, post_message_workspace_per_minute: int | None = 240
+    ) -> RateLimiter:
+        """Answer 429 past Slack's tiers, every allowance times `scale` (fresh windows)."""
+        limiter = RateLimiter(
+            scale=scale, post_message_workspace_per_minute=post_message_workspace_per_minute
+        )
+        self._limiter = limiter
+        return limiter
+
+    def stop_enforcing_rate_limits(self) -> None:
+        """Let every call through again (injected `fail()` faults still apply)."""
+        self._limiter = None
+
+    @property
+    def rate_limits(self) -> RateLimiter | None:
+        """The enforced limits (`per_minute(method)`, `channel_burst`, …), or None when off."""
+        return self._limiter
+
+    def rate_limit_floor_seconds(self, method: str, count: int, channels: int = 1) -> float:
+        """Least wall time for `count` calls under the enforced limits (0 when off).
+
+        See `RateLimiter.floor_seconds` for the formula.
+        """
+        limiter = self._limiter
+        return 0.0 if limiter is None else limiter.floor_seconds(method, count, channels)
+
+    def ratelimited_count(self, method: str | None = None) -> int:
+        """How many calls were answered 429, enforced or injected (of one method, or all)."""
+        return sum(
+            1
+            for c in self.calls
+            if c.outcome == "ratelimited" and (method is None or c.method == method)
+        )
 
     # --- what happened ---------------------------------------------------------------------
     @property
@@ -238,10 +294,36 @@ class FakeSlack:
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The current state of a posted message (after updates), or None if deleted."""
         with self._lock:
-            msg = self._state.messages.get((channel, ts))
+            msg = self._state.messages.get(channel, {}).get(ts)
         if msg is None:
             return None
         return {"channel": msg.channel, "ts": msg.ts, "text": msg.text, "blocks": msg.blocks}
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Every message now in a channel (or a user's DM), thread replies too, oldest first."""
+        channel = self._resolve_channel(channel)
+        with self._lock:
+            stored = list(self._state.messages.get(channel, {}).values())
+        return [
+            {
+                "channel": m.channel,
+                "ts": m.ts,
+                "text": m.text,
+                "blocks": m.blocks,
+                "user": m.user,
+                "thread_ts": m.thread_ts,
+                "metadata": m.metadata,
+            }
+            for m in stored
+        ]
+
+    def dm_messages_by_user(self) -> dict[str, int]:
+        """User id → messages now in their DM channel; users with none are left out."""
+        with self._lock:
+            owners = dict(self._state.dm_users)
+            counts = {ch: len(msgs) for ch, msgs in self._state.messages.items() if msgs}
+        owners.update({self.dm_channel(u): u for u in self.users})
+        return {owners[ch]: n for ch, n in counts.items() if ch in owners}
 
     def published_view(self, user_id: str) -> dict[str, Any] | None:
         """The Home tab last published for a user."""
@@ -271,7 +353,7 @@ class FakeSlack:
 
     def handle_api(self, method: str, params: dict[str, Any], token: str | None):
         """Answer one Web API call: (status, headers, body)."""
-        call = Call(method=method, params=params, token=token, at=time.monotonic())
+        call = Call(method=method, params=params, token=token, at=self._clock())
         fault = self._take_fault(method)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
@@ -284,6 +366,14 @@ class FakeSlack:
         handler = self._handlers.get(method)
         if handler is None:
             return self._error(call, "unknown_method")
+        limiter = self._limiter
+        if limiter is not None:
+            channel = params.get("channel") if method == POST_MESSAGE else None
+            key = self._resolve_channel(str(channel)) if channel else None
+            # Admitted calls count even if the handler then answers an error, as at Slack.
+            wait = limiter.admit(method, key, self._clock())
+            if wait > 0:
+                return self._ratelimited(call, max(1, math.ceil(wait)))
         try:
             body = handler(params)
         except _SlackError as exc:
@@ -291,12 +381,14 @@ class FakeSlack:
         self._record(call)
         return 200, {}, {"ok": True, **body}
 
+    def _ratelimited(self, call: Call, retry_after: int):
+        call.outcome = "ratelimited"
+        self._record(call)
+        return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+
     def _faulted(self, call: Call, fault: Fault):
         if fault.kind == "ratelimited":
-            call.outcome = "ratelimited"
-            self._record(call)
-            headers = {"Retry-After": str(fault.retry_after)}
-            return 429, headers, {"ok": False, "error": "ratelimited"}
+            return self._ratelimited(call, fault.retry_after)
         if fault.kind == "server_error":
             call.outcome = f"http_{fault.status}"
             self._record(call)
@@ -333,46 +425,48 @@ class FakeSlack:
             return self.dm_channel(channel)
         return channel
 
+    def _remember_dm(self, user_id: str) -> None:
+        # dm_channel() cannot be inverted (U… and W… ids), so keep who each DM belongs to.
+        if user_id.startswith(("U", "W")):
+            with self._lock:
+                self._state.dm_users[self.dm_channel(user_id)] = user_id
+
     def _post_message(self, p: dict[str, Any]) -> dict[str, Any]:
-        channel = _required(p, "channel", "channel_not_found")
+        target = str(_required(p, "channel", "channel_not_found"))
         if not p.get("text") and not p.get("blocks") and not p.get("attachments"):
             raise _SlackError("no_text")
-        channel = self._resolve_channel(channel)
-        ts = self._next_ts()
-        msg = _Message(
-            channel,
-            ts,
-            p.get("text", ""),
-            _decoded(p.get("blocks")),
-            self.bot_user_id,
-            p.get("thread_ts"),
-        )
+        metadata = _metadata(p["metadata"]) if p.get("metadata") not in (None, "") else None
+        channel = self._resolve_channel(target)
+        self._remember_dm(target)
         with self._lock:
-            self._state.messages[(channel, ts)] = msg
-        return {
-            "channel": channel,
-            "ts": ts,
-            "message": {
-                "text": msg.text,
-                "blocks": msg.blocks,
-                "ts": ts,
-                "type": "message",
-                "user": self.bot_user_id,
-                "bot_id": self.bot_id,
-            },
-        }
+            # ts and insertion together, so history order is ts order under concurrent posts.
+            ts = self._next_ts()
+            msg = _Message(
+                channel,
+                ts,
+                p.get("text", ""),
+                _decoded(p.get("blocks")),
+                self.bot_user_id,
+                p.get("thread_ts"),
+                metadata,
+            )
+            self._state.messages.setdefault(channel, {})[ts] = msg
+        return {"channel": channel, "ts": ts, "message": self._history_entry(msg, True)}
 
     def _update_message(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = _required(p, "channel", "channel_not_found")
         ts = _required(p, "ts", "message_not_found")
+        metadata = _metadata(p["metadata"]) if p.get("metadata") not in (None, "") else None
         with self._lock:
-            msg = self._state.messages.get((channel, ts))
+            msg = self._state.messages.get(channel, {}).get(ts)
             if msg is None:
                 raise _SlackError("message_not_found")
             if "text" in p:
                 msg.text = p["text"]
             if "blocks" in p:
                 msg.blocks = _decoded(p["blocks"])
+            if metadata is not None:
+                msg.metadata = metadata
         return {
             "channel": channel,
             "ts": ts,
@@ -384,7 +478,7 @@ class FakeSlack:
         channel = _required(p, "channel", "channel_not_found")
         ts = _required(p, "ts", "message_not_found")
         with self._lock:
-            if self._state.messages.pop((channel, ts), None) is None:
+            if self._state.messages.get(channel, {}).pop(ts, None) is None:
                 raise _SlackError("message_not_found")
         return {"channel": channel, "ts": ts}
 
@@ -411,6 +505,7 @@ class FakeSlack:
         user = self.users.get(users[0])
         if user is None and self.users:
             raise _SlackError("user_not_found")
+        self._remember_dm(users[0])
         return {"channel": {"id": self.dm_channel(users[0])}}
 
     def _conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -431,6 +526,61 @@ class FakeSlack:
                 "num_members": len(self.channel_members[channel]),
             }
         }
+
+    def _conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(_required(p, "channel", "channel_not_found"))
+        with self._lock:
+            known = (
+                channel in self._state.messages
+                or channel in self._state.dm_users
+                or channel in self.channel_members
+                or any(channel == self.dm_channel(u) for u in list(self.users))
+            )
+            stored = list(self._state.messages.get(channel, {}).values())
+        if not known:
+            raise _SlackError("channel_not_found")
+        inclusive = _truthy(p.get("inclusive"))
+        oldest = _ts_value(p.get("oldest"), Decimal(0), "invalid_ts_oldest")
+        latest = _ts_value(p.get("latest"), Decimal("Infinity"), "invalid_ts_latest")
+
+        def in_range(ts: Decimal) -> bool:
+            # Slack's bounds are exclusive unless `inclusive` is set.
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        # Thread replies live in conversations.replies, not in the channel's history.
+        newest_first = [
+            m for m in reversed(stored) if m.thread_ts in (None, m.ts) and in_range(Decimal(m.ts))
+        ]
+        if p.get("cursor"):
+            start_ts = _cursor_ts(str(p["cursor"]))
+            newest_first = [m for m in newest_first if Decimal(m.ts) <= start_ts]
+        limit = max(1, min(int(p.get("limit") or 100), 999))
+        page, rest = newest_first[:limit], newest_first[limit:]
+        with_metadata = _truthy(p.get("include_all_metadata"))
+        # The cursor names the next message to give, so deletions between pages skip nothing.
+        next_cursor = base64.b64encode(f"next_ts:{rest[0].ts}".encode()).decode() if rest else ""
+        return {
+            "messages": [self._history_entry(m, with_metadata) for m in page],
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _history_entry(self, msg: _Message, with_metadata: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "type": "message",
+            "ts": msg.ts,
+            "text": msg.text,
+            "blocks": msg.blocks or [],
+            "bot_id": self.bot_id,
+            "user": msg.user,
+        }
+        if msg.thread_ts is not None:
+            entry["thread_ts"] = msg.thread_ts
+        if with_metadata and msg.metadata is not None:
+            entry["metadata"] = msg.metadata
+        return entry
 
     def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(_required(p, "user", "user_not_found"))
@@ -508,17 +658,20 @@ class FakeSlack:
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
 
+            def do_GET(self) -> None:
+                # slack_sdk reads some methods (conversations.history) with GET + query string.
+                path = urlsplit(self.path).path
+                if path.startswith("/api/"):
+                    self._api(path, {})
+                else:
+                    self._send(404, {}, {"ok": False, "error": "not_found"})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 path = urlsplit(self.path).path
                 if path.startswith("/api/"):
-                    params = _parse_params(raw, self.headers.get("Content-Type", ""))
-                    params.update(dict(parse_qsl(urlsplit(self.path).query)))
-                    auth = self.headers.get("Authorization", "")
-                    token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
-                    status, headers, body = fake.handle_api(path[len("/api/") :], params, token)
-                    self._send(status, headers, body)
+                    self._api(path, _parse_params(raw, self.headers.get("Content-Type", "")))
                 elif path.startswith("/response/"):
                     body = _parse_params(raw, self.headers.get("Content-Type", ""))
                     fake.handle_response_url(body)
@@ -528,6 +681,13 @@ class FakeSlack:
                     self._send(200, {}, {"ok": True})
                 else:
                     self._send(404, {}, {"ok": False, "error": "not_found"})
+
+            def _api(self, path: str, params: dict[str, Any]) -> None:
+                params.update(dict(parse_qsl(urlsplit(self.path).query)))
+                auth = self.headers.get("Authorization", "")
+                token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
+                status, headers, body = fake.handle_api(path[len("/api/") :], params, token)
+                self._send(status, headers, body)
 
             def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
                 data = b"" if body is None else json.dumps(body).encode()
@@ -586,3 +746,42 @@ def _paged(items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]
     page = items[start : start + limit]
     next_cursor = str(start + limit) if start + limit < len(items) else ""
     return {key: page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """Message metadata as Slack validates it: an object with event_type and event_payload."""
+    decoded = value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            raise _SlackError("invalid_metadata_format") from None
+    if not isinstance(decoded, dict):
+        raise _SlackError("invalid_metadata_format")
+    event_type, payload = decoded.get("event_type"), decoded.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise _SlackError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": payload}
+
+
+def _truthy(value: Any) -> bool:
+    # Booleans arrive as "1"/"0" (slack_sdk), "true"/"false" (curl) or real JSON booleans.
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts_value(value: Any, default: Decimal, error: str) -> Decimal:
+    # Decimal, not float: "1700000001.000100" has more digits than a float keeps exactly.
+    if value in (None, ""):
+        return default
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise _SlackError(error) from None
+
+
+def _cursor_ts(cursor: str) -> Decimal:
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+        return Decimal(text.removeprefix("next_ts:"))
+    except (binascii.Error, UnicodeDecodeError, InvalidOperation):
+        raise _SlackError("invalid_cursor") from None

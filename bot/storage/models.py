@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -14,7 +15,9 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -138,6 +141,17 @@ class Team(Base):
     min_group_size: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_GROUP_SIZE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The weekly pulse. Times are local: each member's own zone, the team's for the round.
+    pulse_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    pulse_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
+    pulse_time: Mapped[time] = mapped_column(Time, default=time(10, 0))
+    working_days: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")
+    quiet_start: Mapped[time] = mapped_column(Time, default=time(19, 0))
+    quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    reminder_delay_hours: Mapped[int | None] = mapped_column(Integer, default=24)  # None: off
+    close_after_days: Mapped[int] = mapped_column(Integer, default=4)
+    catchup_grace_hours: Mapped[int] = mapped_column(Integer, default=12)
+    include_guests: Mapped[bool] = mapped_column(Boolean, default=False)
 
     workspace: Mapped[Workspace] = relationship(back_populates="teams")
     members: Mapped[list[Member]] = relationship(
@@ -162,5 +176,173 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What Slack says of the person (users.info / users.list), refreshed before each round.
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Vacation: paused with no end date until /atlas resume, or until paused_until (inclusive).
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date)
 
     team: Mapped[Team] = relationship(back_populates="members")
+
+
+class TeamHoliday(Base):
+    """A day the team does not work: no pulse, no office hours."""
+
+    __tablename__ = "team_holidays"
+    __table_args__ = (UniqueConstraint("team_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(String(80))
+
+
+class TeamTool(Base):
+    """An AI tool on the team's list, offered in the "which tools" question."""
+
+    __tablename__ = "team_tools"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(75))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TeamQuestionSetting(Base):
+    """A question the team switched off (or back on)."""
+
+    __tablename__ = "team_question_settings"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "question_id"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoundStatus(enum.StrEnum):
+    """Where a pulse round is."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    MISSED = "missed"  # its time passed beyond the catch-up grace (e.g. during downtime)
+
+
+class DeliveryStatus(enum.StrEnum):
+    """The delivery ledger: what we know of one person's DM in one round."""
+
+    SENDING = "sending"  # claimed; the request may be in flight
+    SENT = "sent"  # Slack answered ok; ts stored
+    RETRY = "retry"  # Slack refused it for now (5xx, rate limit); not delivered; try later
+    AMBIGUOUS = "ambiguous"  # may or may not have arrived: checked before any new attempt
+    FAILED = "failed"  # Slack refused it for good (e.g. user_not_found)
+    SKIPPED = "skipped"  # not sent on purpose (paused, deactivated, bot, guest)
+
+
+class PulseRound(Base):
+    """The occurrence ledger: one row per team per round, unique on the team's local date."""
+
+    __tablename__ = "pulse_rounds"
+    __table_args__ = (UniqueConstraint("team_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)  # 0, 1, 2… in the team's history
+    status: Mapped[RoundStatus] = mapped_column(_str_enum(RoundStatus, "round_status"))
+    rotating_question_id: Mapped[str | None] = mapped_column(String(40))
+    disabled_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # pulse time in the team's zone
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # started by hand: due at once
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Only one fan-out at a time per round; a dead holder's lease simply runs out.
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per (round, member), claimed before the DM is sent."""
+
+    __tablename__ = "pulse_deliveries"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus, "delivery_status"))
+    detail: Mapped[str | None] = mapped_column(String(120))  # skip reason or last error
+    question_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # who responded
+    reminder_status: Mapped[DeliveryStatus | None] = mapped_column(
+        _str_enum(DeliveryStatus, "reminder_status")
+    )
+    reminder_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Answer(Base):
+    """One answer to one question in one delivery. Confidential questions never land here."""
+
+    __tablename__ = "pulse_answers"
+    __table_args__ = (UniqueConstraint("delivery_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(40))
+    question_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[list[str]] = mapped_column(JSON)  # option keys, or a user id
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ConfidentialResponse(Base):
+    """Who answered a confidential question (needed for reminders and double clicks).
+
+    Shares no key with `ConfidentialTally`: what was answered cannot be traced to a person.
+    """
+
+    __tablename__ = "confidential_responses"
+    __table_args__ = (PrimaryKeyConstraint("delivery_id", "question_id"),)
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("pulse_deliveries.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(40))
+
+
+class ConfidentialTally(Base):
+    """What was answered to a confidential question: counts per option, per round, nothing else."""
+
+    __tablename__ = "confidential_tallies"
+    __table_args__ = (
+        PrimaryKeyConstraint("round_id", "question_id", "question_version", "option_key"),
+    )
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("pulse_rounds.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(40))
+    question_version: Mapped[int] = mapped_column(Integer)
+    option_key: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,189 @@
+"""Replies to a person's own commands: pause, resume, me, pulse now, and click refusals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.atlas_cards import Reply
+from bot.blocks.common import escape, to_dicts
+from bot.ids import COMMAND, ActionId
+from bot.services.members import MyData
+from bot.services.pulse_answers import Refusal
+from bot.storage.models import Role
+
+ROLE_LABELS = {
+    Role.OWNER: "rollout owner",
+    Role.AI_LEAD: "AI lead",
+    Role.EXECUTIVE_SPONSOR: "executive sponsor",
+    Role.MEMBER: "member",
+}
+MAX_ROUNDS_SHOWN = 12
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _names(teams: list[str]) -> str:
+    return ", ".join(f"*{escape(t)}*" for t in teams)
+
+
+def _day(day: date) -> str:
+    return day.strftime("%a %-d %b %Y")
+
+
+def text_reply(text: str) -> Reply:
+    """A one-section reply."""
+    return Reply(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
+
+
+def paused(teams: list[str], until: date | None) -> Reply:
+    """After /atlas pause."""
+    if not teams:
+        return text_reply(
+            "You are not in a team that gets the pulse, so there is nothing to pause."
+        )
+    when = (
+        f"until {_day(until)} (the pulse resumes that day)"
+        if until
+        else (f"until you type `{COMMAND} resume`")
+    )
+    return text_reply(f"Paused the pulse for {_names(teams)} {when}. Enjoy the time off.")
+
+
+def resumed(teams: list[str]) -> Reply:
+    """After /atlas resume."""
+    if not teams:
+        return text_reply("Your pulse was not paused; nothing to resume.")
+    return text_reply(f"Welcome back: the pulse for {_names(teams)} is on again.")
+
+
+def bad_date(text: str) -> Reply:
+    """A pause date that could not be read."""
+    return text_reply(
+        f"I could not read a future date in “{escape(text[:40])}”. Try `{COMMAND} pause until "
+        f"2026-12-24` or `{COMMAND} pause until Dec 24`, or just `{COMMAND} pause`."
+    )
+
+
+WHO_SEES = (
+    "The rollout owner sees totals only, for groups at or above the team's minimum size. Answers "
+    "linked to you are confidential, not anonymous: they are stored with your Slack id so that "
+    "you can see and delete them here."
+)
+
+
+def _delete_button(count: int) -> ButtonElement:
+    confirm = ConfirmObject(
+        title="Delete your answers?",
+        text=f"This deletes all {count} of your stored pulse answers. It cannot be undone.",
+        confirm="Delete",
+        deny="Keep them",
+    )
+    return ButtonElement(
+        text="Delete my answers",
+        action_id=ActionId.DELETE_MY_ANSWERS,
+        value="all",
+        style="danger",
+        confirm=confirm,
+    )
+
+
+def my_data(data: MyData) -> Reply:
+    """What the app stores about the person, with a delete button."""
+    if not data.teams:
+        return text_reply("You are not in any team here, and nothing is stored about you.")
+    blocks: list[Block] = [HeaderBlock(text="What Adoption Atlas stores about you")]
+    lines = []
+    for name, role, is_paused, until in data.teams:
+        state = ""
+        if is_paused:
+            state = f" · paused until {_day(until)}" if until else " · paused"
+        lines.append(f"*{escape(name)}*: {ROLE_LABELS[role]}{state}")
+    blocks.append(SectionBlock(text=_md("\n".join(lines))))
+    for rnd in data.rounds[:MAX_ROUNDS_SHOWN]:
+        rows = [f"• {escape(a.question)} → {escape(a.answer)}" for a in rnd.answers]
+        if rnd.confidential_answered:
+            rows.append(
+                "• plus a confidential answer, counted without your name (it cannot be "
+                "shown or deleted, because it is not linked to you)"
+            )
+        blocks.append(
+            SectionBlock(
+                text=_md(
+                    f"*Pulse of {_day(rnd.local_date)}* ({escape(rnd.team_name)})\n"
+                    + "\n".join(rows)
+                )[:3000]
+            )
+        )
+    if len(data.rounds) > MAX_ROUNDS_SHOWN:
+        blocks.append(
+            ContextBlock(
+                elements=[_md(f"…and {len(data.rounds) - MAX_ROUNDS_SHOWN} older pulses.")]
+            )
+        )
+    if data.answer_count:
+        blocks.append(ActionsBlock(elements=[_delete_button(data.answer_count)]))
+    else:
+        blocks.append(SectionBlock(text=_md("No answers are stored about you.")))
+    blocks.append(ContextBlock(elements=[_md(WHO_SEES)]))
+    return Reply(text="What Adoption Atlas stores about you", blocks=to_dicts(blocks))
+
+
+def deleted(count: int) -> Reply:
+    """After the delete button."""
+    if count == 0:
+        return text_reply("There were no stored answers to delete.")
+    return text_reply(
+        f"Deleted {count} stored answers. Future pulses will ask you again as "
+        "usual; pause them with `/atlas pause`."
+    )
+
+
+REFUSALS = {
+    Refusal.NOT_YOURS: "This pulse was sent to someone else, so your click did not change it. "
+    "Your own pulse arrives in your DMs.",
+    Refusal.CLOSED: "This pulse has closed, so answers can no longer change. Thank you; the "
+    "next one comes next week.",
+    Refusal.UNKNOWN: "That pulse is no longer available, so nothing was changed.",
+    Refusal.INVALID: "That answer did not fit the question, so nothing was changed. Please try "
+    "again.",
+    Refusal.ALREADY_CONFIDENTIAL: "Your confidential answer was already counted. Because it is "
+    "not linked to you, it cannot be changed.",
+}
+
+
+def refusal(reason: Refusal) -> str:
+    """The polite ephemeral text for a click that changed nothing."""
+    return REFUSALS[reason]
+
+
+def pulse_started(team: str, created: bool, day: date) -> Reply:
+    """After /atlas pulse now."""
+    if created:
+        return text_reply(
+            f"Started the pulse for *{escape(team)}*: it goes out within a minute. People in "
+            "their quiet hours get it when those end."
+        )
+    return text_reply(
+        f"*{escape(team)}* already has a pulse for {_day(day)}; anyone who has not had it yet "
+        "gets it within a minute."
+    )
+
+
+def not_owner() -> Reply:
+    """Refusal for owner-only commands."""
+    return text_reply(
+        f"Only a team's rollout owner can start a pulse. `{COMMAND} me` shows your own answers."
+    )

@@ -1,0 +1,230 @@
+"""Sending to Slack's Web API politely and knowing what happened.
+
+Every outbound call is classified: delivered, refused for now (retry later), refused for good,
+ambiguous (it may have arrived), or the workspace is gone (stop). 429s are honoured with their
+Retry-After, 5xx are retried with backoff, and a pacer keeps the send rate under Slack's limits.
+"""
+
+from __future__ import annotations
+
+import enum
+import http.client
+import logging
+import socket
+import threading
+import time
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+# The app was removed or its token died: stop all work for the workspace.
+STOP_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+        "not_authed",
+        "team_access_not_granted",
+        "org_login_required",
+        "ekm_access_denied",
+        "token_expired",
+    }
+)
+# Slack-side trouble that did not deliver anything: try again later.
+RETRY_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class Outcome(enum.StrEnum):
+    """What a call's result means for the ledger."""
+
+    OK = "ok"
+    RETRY = "retry"
+    FAILED = "failed"
+    AMBIGUOUS = "ambiguous"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The outcome of one call, with Slack's response when there was one."""
+
+    outcome: Outcome
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    rate_limited: int = 0  # how many 429s were waited out along the way
+
+
+class Pacer:
+    """A token bucket that spaces calls out, and that a 429 pauses for its Retry-After.
+
+    The rate adapts: it falls by a fifth on each 429 and creeps back up on success.
+    """
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        min_rate: float = 0.2,
+    ) -> None:
+        self.max_rate = rate_per_second
+        self.rate = rate_per_second
+        self.min_rate = min_rate
+        self.capacity = max(1, burst)
+        self._tokens = float(self.capacity)
+        self._clock, self._sleep = clock, sleep
+        self._last = clock()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until a call may go out."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                delay = max(0.0, self._paused_until - now)
+                if delay == 0 and self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                if delay == 0:
+                    delay = (1 - self._tokens) / self.rate
+            self._sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Slack said wait: nobody sends until then, and the rate backs off."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+            self._tokens = 0.0
+            self.rate = max(self.min_rate, self.rate * 0.8)
+
+    def succeeded(self) -> None:
+        """A call went through: recover the rate slowly."""
+        with self._lock:
+            self.rate = min(self.max_rate, self.rate * 1.02)
+
+
+class Caller:
+    """Calls Web API methods through one pacer per method, with the retry policy above."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        rates: dict[str, float] | None = None,
+        max_rate_limit_waits: int = 20,
+        server_error_retries: int = 3,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self._rates = {**DEFAULT_RATES, **(rates or {})}
+        self._pacers: dict[str, Pacer] = {}
+        self._max_waits = max_rate_limit_waits
+        self._retries = server_error_retries
+        self._backoff = backoff
+        self._sleep, self._clock = sleep, clock
+        self.ratelimited = 0
+
+    def pacer(self, method: str) -> Pacer:
+        """The pacer for one method (created on first use)."""
+        if method not in self._pacers:
+            rate = self._rates.get(method, self._rates["default"])
+            self._pacers[method] = Pacer(
+                rate, burst=max(1, int(rate)), sleep=self._sleep, clock=self._clock
+            )
+        return self._pacers[method]
+
+    def call(self, method: str, **params: Any) -> CallResult:
+        """Call `method`, waiting out 429s and retrying 5xx, and classify what happened."""
+        pacer = self.pacer(method)
+        waits = server_errors = limited = 0
+        while True:
+            pacer.wait()
+            try:
+                # slack_sdk's own method (chat_postMessage, …) encodes each one as Slack expects.
+                response = getattr(self.client, method.replace(".", "_"))(**params)
+                pacer.succeeded()
+                return CallResult(Outcome.OK, data=dict(response.data), rate_limited=limited)
+            except SlackApiError as exc:
+                status = exc.response.status_code
+                error = str(exc.response.get("error", "") or f"http_{status}")
+                if status == 429 or error == "ratelimited":
+                    limited += 1
+                    self.ratelimited += 1
+                    waits += 1
+                    retry_after = _retry_after(exc.response.headers)
+                    pacer.pause(retry_after)
+                    if waits > self._max_waits:
+                        return CallResult(Outcome.RETRY, error="ratelimited", rate_limited=limited)
+                    continue
+                if status >= 500 or error in RETRY_ERRORS:
+                    server_errors += 1
+                    if server_errors > self._retries:
+                        return CallResult(Outcome.RETRY, error=error, rate_limited=limited)
+                    self._sleep(self._backoff * 2 ** (server_errors - 1))
+                    continue
+                if error in STOP_ERRORS:
+                    return CallResult(Outcome.STOP, error=error, rate_limited=limited)
+                return CallResult(Outcome.FAILED, error=error, rate_limited=limited)
+            except Exception as exc:  # transport trouble: did the request reach Slack?
+                if _never_sent(exc):
+                    server_errors += 1
+                    if server_errors > self._retries:
+                        return CallResult(
+                            Outcome.RETRY, error=type(exc).__name__, rate_limited=limited
+                        )
+                    self._sleep(self._backoff * 2 ** (server_errors - 1))
+                    continue
+                log.warning("%s may or may not have reached Slack: %r", method, exc)
+                return CallResult(Outcome.AMBIGUOUS, error=type(exc).__name__, rate_limited=limited)
+
+
+# Sustained rates we aim for, per method, under Slack's tiers (per minute: Tier 2 20, Tier 3 50,
+# Tier 4 100). chat.postMessage has no published workspace-wide figure; 4/s matches what Slack
+# lets through in practice for DMs to many different people.
+DEFAULT_RATES: dict[str, float] = {
+    "default": 50 / 60,
+    "chat.postMessage": 4.0,
+    "users.info": 100 / 60,
+    "users.list": 20 / 60,
+    "conversations.open": 50 / 60,
+    "conversations.history": 50 / 60,
+    "chat.update": 50 / 60,
+}
+
+
+def _retry_after(headers: Any) -> float:
+    value = None
+    if headers is not None:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        if isinstance(value, list):
+            value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request certainly did not reach Slack (so sending again is safe)."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+        return True
+    # A timeout or a dropped connection after the request went out is ambiguous.
+    return not isinstance(
+        reason,
+        TimeoutError | socket.timeout | ConnectionResetError | http.client.HTTPException | OSError,
+    )

@@ -1,0 +1,109 @@
+"""Recording pulse answers at the click: checked, idempotent, and changeable until the close."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from atlas.questions import Kind, Question, question, with_tools
+from bot.services import pulse_view
+from bot.services.pulse_view import PulseView
+from bot.storage import pulse as repo
+from bot.storage import teams as team_repo
+from bot.storage.db import Database
+from bot.storage.models import Member, PulseRound, RoundStatus, Workspace
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+class Refusal(enum.StrEnum):
+    """Why a click changed nothing."""
+
+    NOT_YOURS = "not_yours"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+    ALREADY_CONFIDENTIAL = "already_confidential"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The pulse as it now stands, or why the click was refused."""
+
+    view: PulseView | None
+    refusal: Refusal | None = None
+
+
+def record(
+    *,
+    db: Database,
+    slack_team_id: str,
+    user_id: str,
+    delivery_id: int,
+    question_id: str,
+    values: list[str],
+    now: datetime,
+) -> AnswerResult:
+    """Store one click. Only the recipient may answer, only while the round is open."""
+    with db.unit_of_work() as session:
+        delivery = repo.delivery_for_update(session=session, delivery_id=delivery_id)
+        if delivery is None:
+            return AnswerResult(None, Refusal.UNKNOWN)
+        workspace = session.get(Workspace, delivery.workspace_id)
+        member = session.get(Member, delivery.member_id)
+        if workspace.slack_team_id != slack_team_id or member.slack_user_id != user_id:
+            return AnswerResult(None, Refusal.NOT_YOURS)
+        rnd = session.get(PulseRound, delivery.round_id)
+        if rnd.status is not RoundStatus.OPEN or now >= rnd.closes_at:
+            return AnswerResult(pulse_view.build(session, delivery, now=now), Refusal.CLOSED)
+        base = question(question_id)
+        if base is None or question_id not in delivery.question_ids:
+            return AnswerResult(None, Refusal.UNKNOWN)
+        q = with_tools(base, team_repo.tools(session=session, team_id=rnd.team_id))
+        cleaned = _validate(q, values)
+        if cleaned is None:
+            return AnswerResult(None, Refusal.INVALID)
+        if q.confidential:
+            counted = repo.record_confidential(
+                session=session,
+                delivery_id=delivery.id,
+                round_id=rnd.id,
+                question_id=q.id,
+                version=q.version,
+                option_key=cleaned[0],
+            )
+            if not counted:
+                return AnswerResult(
+                    pulse_view.build(session, delivery, now=now), Refusal.ALREADY_CONFIDENTIAL
+                )
+        elif cleaned:
+            repo.upsert_answer(
+                session=session,
+                delivery_id=delivery.id,
+                question_id=q.id,
+                version=q.version,
+                value=cleaned,
+                now=now,
+            )
+        else:
+            repo.delete_answer(session=session, delivery_id=delivery.id, question_id=q.id)
+        if delivery.responded_at is None:
+            delivery.responded_at = now
+        return AnswerResult(pulse_view.build(session, delivery, now=now))
+
+
+def _validate(q: Question, values: list[str]) -> list[str] | None:
+    """The values if they fit the question, else None."""
+    if q.kind is Kind.USER:
+        if len(values) == 1 and _USER_ID.match(values[0] or ""):
+            return values
+        return [] if not values or values == [None] else None
+    keys = {o.key for o in q.options}
+    unique = list(dict.fromkeys(v for v in values if v is not None))
+    if any(v not in keys for v in unique):
+        return None
+    if q.kind is Kind.SINGLE:
+        return unique if len(unique) == 1 else None
+    return unique

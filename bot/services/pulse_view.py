@@ -1,0 +1,56 @@
+"""What one person's pulse message shows: the data behind `blocks.pulse`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from atlas.questions import Question, question, with_tools
+from bot.scheduling.calendar import zone
+from bot.storage import pulse as repo
+from bot.storage import teams as team_repo
+from bot.storage.models import Delivery, Member, PulseRound, Role, RoundStatus, Team
+
+
+@dataclass(frozen=True)
+class PulseView:
+    """Everything the pulse DM needs, as plain data."""
+
+    delivery_id: int
+    team_name: str
+    questions: tuple[Question, ...]
+    answers: dict[str, list[str]]
+    confidential_done: frozenset[str]
+    closes_local: datetime
+    is_open: bool
+    min_group_size: int
+    role: Role
+    reminder: bool = False
+
+
+def build(
+    session: Session, delivery: Delivery, *, now: datetime, reminder: bool = False
+) -> PulseView:
+    """Assemble the view of one delivery from storage."""
+    rnd: PulseRound = session.get(PulseRound, delivery.round_id)
+    member: Member = session.get(Member, delivery.member_id)
+    team: Team = session.get(Team, rnd.team_id)
+    tools = team_repo.tools(session=session, team_id=team.id)
+    questions = tuple(
+        with_tools(q, tools) for q in (question(qid) for qid in delivery.question_ids) if q
+    )
+    stored = repo.answers(session=session, delivery_id=delivery.id)
+    return PulseView(
+        delivery_id=delivery.id,
+        team_name=team.name,
+        questions=questions,
+        answers={qid: list(a.value) for qid, a in stored.items()},
+        confidential_done=repo.confidential_answered(session=session, delivery_id=delivery.id),
+        closes_local=rnd.closes_at.astimezone(zone(member.timezone, team.timezone)),
+        is_open=rnd.status == RoundStatus.OPEN and now < rnd.closes_at,
+        min_group_size=team.min_group_size,
+        role=member.role,
+        reminder=reminder,
+    )

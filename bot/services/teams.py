@@ -1,0 +1,154 @@
+"""Creating and configuring teams: members, roles, tools, holidays and questions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from atlas.questions import DEFAULT_TOOLS, question
+from bot.services import workspaces
+from bot.storage import teams as repo
+from bot.storage.db import Database
+from bot.storage.models import (
+    Member,
+    Role,
+    Team,
+    TeamHoliday,
+    TeamQuestionSetting,
+    TeamTool,
+    utcnow,
+)
+
+
+class TeamError(ValueError):
+    """A team setting was refused; the message says why and what would work."""
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    """Ids that identify a team."""
+
+    id: int
+    workspace_id: int
+    name: str
+
+
+def create_team(
+    *,
+    db: Database,
+    slack_team_id: str,
+    name: str,
+    timezone: str = "UTC",
+    rollout_start: date | None = None,
+    tools: tuple[tuple[str, str], ...] = DEFAULT_TOOLS,
+    **schedule: object,
+) -> TeamRef:
+    """Create a team in a workspace (recording the workspace on first sight)."""
+    info = workspaces.ensure(db=db, slack_team_id=slack_team_id)
+    with db.unit_of_work() as session:
+        team = Team(
+            workspace_id=info.id,
+            name=name,
+            timezone=timezone,
+            rollout_start=rollout_start,
+            **schedule,
+        )
+        session.add(team)
+        session.flush()
+        for position, (key, label) in enumerate(tools):
+            session.add(TeamTool(team_id=team.id, key=key, label=label, position=position))
+        return TeamRef(team.id, team.workspace_id, team.name)
+
+
+def add_member(
+    *,
+    db: Database,
+    team_id: int,
+    slack_user_id: str,
+    role: Role = Role.MEMBER,
+    timezone: str | None = None,
+) -> int:
+    """Add a person to a team (or bring them back, keeping history); returns the member id."""
+    with db.unit_of_work() as session:
+        team = repo.get(session=session, team_id=team_id)
+        if team is None:
+            raise TeamError(f"No team {team_id}.")
+        member = session.scalar(
+            select(Member).where(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
+        )
+        if member is None:
+            member = Member(
+                workspace_id=team.workspace_id, team_id=team_id, slack_user_id=slack_user_id
+            )
+            session.add(member)
+        member.role, member.active, member.left_at = role, True, None
+        if timezone is not None:
+            member.timezone = timezone
+        session.flush()
+        return member.id
+
+
+def remove_member(*, db: Database, team_id: int, slack_user_id: str) -> bool:
+    """Stop asking someone (their answers stay). False if they were not in the team."""
+    with db.unit_of_work() as session:
+        member = session.scalar(
+            select(Member).where(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
+        )
+        if member is None or not member.active:
+            return False
+        member.active, member.left_at = False, utcnow()
+        return True
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40] or "tool"
+
+
+def set_tools(*, db: Database, team_id: int, labels: list[str]) -> tuple[tuple[str, str], ...]:
+    """Replace the team's tool list. Old keys stay stored (inactive) so past answers still read."""
+    cleaned = [" ".join(label.split())[:75] for label in labels if label.strip()]
+    if not cleaned:
+        raise TeamError("The tool list needs at least one tool, e.g. ChatGPT.")
+    if len(cleaned) > 20:
+        raise TeamError("At most 20 tools fit in the question; merge some.")
+    with db.unit_of_work() as session:
+        existing = {
+            t.key: t for t in session.scalars(select(TeamTool).where(TeamTool.team_id == team_id))
+        }
+        for tool in existing.values():
+            tool.active = False
+        for position, label in enumerate(cleaned):
+            key = _slug(label)
+            tool = existing.get(key)
+            if tool is None:
+                tool = TeamTool(team_id=team_id, key=key)
+                session.add(tool)
+                existing[key] = tool
+            tool.label, tool.position, tool.active = label, position, True
+        session.flush()
+        return repo.tools(session=session, team_id=team_id)
+
+
+def set_question_enabled(*, db: Database, team_id: int, question_id: str, enabled: bool) -> None:
+    """Switch a question off or back on for a team."""
+    if question(question_id) is None:
+        raise TeamError(f"No question called {question_id!r}.")
+    with db.unit_of_work() as session:
+        setting = session.get(TeamQuestionSetting, (team_id, question_id))
+        if setting is None:
+            session.add(
+                TeamQuestionSetting(team_id=team_id, question_id=question_id, enabled=enabled)
+            )
+        else:
+            setting.enabled = enabled
+
+
+def set_holidays(*, db: Database, team_id: int, days: dict[date, str | None]) -> None:
+    """Replace the team's holiday list."""
+    with db.unit_of_work() as session:
+        session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id))
+        for day, name in sorted(days.items()):
+            session.add(TeamHoliday(team_id=team_id, day=day, name=name))

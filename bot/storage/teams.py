@@ -1,0 +1,87 @@
+"""Repository for teams, members, holidays, tools and question settings. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import (
+    Member,
+    Role,
+    Team,
+    TeamHoliday,
+    TeamQuestionSetting,
+    TeamTool,
+    Workspace,
+)
+
+
+def get(*, session: Session, team_id: int) -> Team | None:
+    """The team with this id, or None."""
+    return session.get(Team, team_id)
+
+
+def pulse_teams(*, session: Session) -> Sequence[Team]:
+    """Teams whose pulse is on, in workspaces the app still serves."""
+    return session.scalars(
+        select(Team)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .where(Team.pulse_enabled.is_(True), Workspace.active.is_(True))
+        .order_by(Team.id)
+    ).all()
+
+
+def active_members(*, session: Session, team_id: int) -> Sequence[Member]:
+    """Members currently in the team (left members keep their history but are not asked)."""
+    return session.scalars(
+        select(Member).where(Member.team_id == team_id, Member.active.is_(True)).order_by(Member.id)
+    ).all()
+
+
+def memberships(*, session: Session, workspace_id: int, slack_user_id: str) -> Sequence[Member]:
+    """Every team membership of one person in one workspace."""
+    return session.scalars(
+        select(Member).where(
+            Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id
+        )
+    ).all()
+
+
+def members_with_role(*, session: Session, team_id: int, role: Role) -> Sequence[Member]:
+    """Active members holding a role (e.g. the owner)."""
+    return session.scalars(
+        select(Member).where(
+            Member.team_id == team_id, Member.role == role, Member.active.is_(True)
+        )
+    ).all()
+
+
+def holidays(*, session: Session, team_id: int) -> frozenset[date]:
+    """The team's holiday dates."""
+    return frozenset(
+        session.scalars(select(TeamHoliday.day).where(TeamHoliday.team_id == team_id)).all()
+    )
+
+
+def tools(*, session: Session, team_id: int) -> tuple[tuple[str, str], ...]:
+    """The team's active tool list as (key, label), in order."""
+    rows = session.execute(
+        select(TeamTool.key, TeamTool.label)
+        .where(TeamTool.team_id == team_id, TeamTool.active.is_(True))
+        .order_by(TeamTool.position, TeamTool.id)
+    ).all()
+    return tuple((key, label) for key, label in rows)
+
+
+def disabled_questions(*, session: Session, team_id: int) -> frozenset[str]:
+    """Questions the team switched off."""
+    return frozenset(
+        session.scalars(
+            select(TeamQuestionSetting.question_id).where(
+                TeamQuestionSetting.team_id == team_id, TeamQuestionSetting.enabled.is_(False)
+            )
+        ).all()
+    )
