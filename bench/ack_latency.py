@@ -10,46 +10,32 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing
-import os
-import platform
 import queue
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib.metadata import version
 from math import ceil
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from bench._report import ROOT, machine, postgres_database, write_section
 from bot.sandbox import FakeSlack, SignedSender, SlackReply
 from bot.sandbox.running import SANDBOX_SIGNING_SECRET, RunningApp
 from bot.settings import Settings
 from bot.web import HttpServer
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTION = "ack_latency"
 COMMAND_TEXT = "2.2"
 APP_HEADER = "2.2 · Only the AI lead uses the tools"
 BARE_TEXT = "Bare Bolt says hi."
 TEAM_ID = "T0SANDBOX"
-FILE_HEADER = (
-    "# Benchmarks\n\n"
-    "Each benchmark owns one section, between `<!-- bench:NAME:start -->` and\n"
-    "`<!-- bench:NAME:end -->`, and rewrites only that section. Run them all with `make bench`.\n"
-)
 
 ABOUT = """\
 ## Ack latency of `/atlas {text}` over HTTP
@@ -231,46 +217,6 @@ def served(target: Target) -> Iterator[str]:
         ours.close()
 
 
-@contextmanager
-def postgres_database(server_url: str | None) -> Iterator[tuple[str | None, str]]:
-    """A throwaway `atlas_bench_<random>` database, dropped at the end; (None, why) if none."""
-    server_url = server_url or _find_postgres()
-    if not server_url:
-        yield None, "no PostgreSQL server found (scripts/ensure-postgres printed nothing)"
-        return
-    url = make_url(server_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    name = f"atlas_bench_{uuid.uuid4().hex[:12]}"
-    created, bench_url = False, None
-    try:
-        with admin.connect() as connection:
-            server_version = connection.execute(text("SHOW server_version")).scalar()
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-            created = True
-        bench_url = url.set(database=name).render_as_string(hide_password=False)
-        note = f"PostgreSQL {server_version}"
-    except Exception as exc:
-        note = f"PostgreSQL unreachable at {url.render_as_string()} ({type(exc).__name__})"
-    try:
-        yield bench_url, note
-    finally:
-        if created:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _find_postgres() -> str | None:
-    for variable in ("ATLAS_BENCH_POSTGRES_URL", "ATLAS_TEST_POSTGRES_URL"):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    script = ROOT / "scripts" / "ensure-postgres"
-    if not script.exists():
-        return None
-    found = subprocess.run([str(script)], capture_output=True, text=True, check=False, timeout=60)
-    return found.stdout.strip() or None
-
-
 # --- load ---------------------------------------------------------------------------------------
 def attempt(sender: SignedSender, target: Target) -> str | None:
     """Send one signed `/atlas 2.2`; None if the reply is right, else what went wrong."""
@@ -443,11 +389,7 @@ def section(rows: list[Row], cfg: Config, notes: list[str], mode: str, took: flo
         http_threads=settings.http_threads,
         listener_threads=settings.listener_threads,
         cfg=cfg,
-        nproc=len(os.sched_getaffinity(0)),
-        python=f"{platform.python_version()} ({platform.system()} {platform.machine()})",
-        versions=", ".join(f"{name} {version(name)}" for name in names),
-        load=", ".join(f"{value:.2f}" for value in os.getloadavg()),
-        date=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        **machine(names),
         mode=mode,
         took=took,
         table=table(rows),
@@ -455,20 +397,6 @@ def section(rows: list[Row], cfg: Config, notes: list[str], mode: str, took: flo
         ceiling=settings.http_threads * 100,
         notes="\n\n".join(notes),
     )
-
-
-def write_section(path: Path, body: str) -> None:
-    """Replace this benchmark's section of `path` (creating the file or section if needed)."""
-    start, end = f"<!-- bench:{SECTION}:start -->", f"<!-- bench:{SECTION}:end -->"
-    block = f"{start}\n{body}\n{end}"
-    current = path.read_text(encoding="utf-8") if path.exists() else FILE_HEADER
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        new = head + block + rest.split(end, 1)[1]
-    else:
-        new = current.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -550,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     body = section(rows, cfg, notes, "quick" if args.quick else "full", time.monotonic() - began)
     print(table(rows))
     print("\n".join(notes))
-    write_section(args.out, body)
+    write_section(args.out, SECTION, body)
     log(f"wrote {args.out} in {time.monotonic() - began:.0f} s")
     return 1 if errors else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -37,6 +38,11 @@ def _md(text: str) -> MarkdownTextObject:
 
 def _names(teams: list[str]) -> str:
     return ", ".join(f"*{escape(t)}*" for t in teams)
+
+
+def _answer_text(text: str) -> str:
+    # Escape what people could not have typed as markup, but keep user mentions working.
+    return re.sub(r"&lt;@([UW][A-Z0-9]+)&gt;", r"<@\1>", escape(text))
 
 
 def _day(day: date) -> str:
@@ -113,7 +119,7 @@ def my_data(data: MyData) -> Reply:
         lines.append(f"*{escape(name)}*: {ROLE_LABELS[role]}{state}")
     blocks.append(SectionBlock(text=_md("\n".join(lines))))
     for rnd in data.rounds[:MAX_ROUNDS_SHOWN]:
-        rows = [f"• {escape(a.question)} → {escape(a.answer)}" for a in rnd.answers]
+        rows = [f"• {escape(a.question)} → {_answer_text(a.answer)}" for a in rnd.answers]
         if rnd.confidential_answered:
             rows.append(
                 "• plus a confidential answer, counted without your name (it cannot be "
@@ -122,9 +128,11 @@ def my_data(data: MyData) -> Reply:
         blocks.append(
             SectionBlock(
                 text=_md(
-                    f"*Pulse of {_day(rnd.local_date)}* ({escape(rnd.team_name)})\n"
-                    + "\n".join(rows)
-                )[:3000]
+                    (
+                        f"*Pulse of {_day(rnd.local_date)}* ({escape(rnd.team_name)})\n"
+                        + "\n".join(rows)
+                    )[:3000]
+                )
             )
         )
     if len(data.rounds) > MAX_ROUNDS_SHOWN:

@@ -108,7 +108,10 @@ class SignedSender:
             }
             payload["message"] = message
             payload["channel"] = {"id": channel_id, "name": "directmessage"}
-            payload["response_url"] = f"{self.response_url_base}/act{n}"
+            # A click on a message carries a response_url that can replace that message.
+            payload["response_url"] = (
+                f"{self.response_url_base}/msg/{channel_id}/{message.get('ts')}/{n}"
+            )
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id")}
             payload["view"] = view

@@ -400,10 +400,30 @@ class FakeSlack:
         self._record(call)
         return 200, {}, {"ok": False, "error": code}
 
-    def handle_response_url(self, body: dict[str, Any]) -> None:
-        """Record a post to a response_url."""
+    def handle_response_url(self, body: dict[str, Any], path: str = "") -> None:
+        """Record a post to a response_url, and apply it to the message it belongs to.
+
+        A response_url minted for a click on a message (`/response/msg/<channel>/<ts>/<n>`)
+        can replace or delete that message, as Slack's does.
+        """
         with self._lock:
             self._state.responses.append(body)
+            parts = path.split("/")
+            if len(parts) < 5 or parts[2] != "msg":
+                return
+            channel_messages = self._state.messages.get(parts[3], {})
+            msg = channel_messages.get(parts[4])
+            if msg is None:
+                return
+            if _truthy(body.get("delete_original")):
+                del channel_messages[parts[4]]
+            elif _truthy(body.get("replace_original")):
+                msg.text = body.get("text", msg.text)
+                msg.blocks = _decoded(body.get("blocks", msg.blocks))
+
+    def message_response_url(self, channel: str, ts: str) -> str:
+        """A response_url that acts on one message, as the one in a click payload does."""
+        return f"{self.base_url}/response/msg/{channel}/{ts}/{next(self._ids)}"
 
     # --- methods ---------------------------------------------------------------------------
     def _auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
@@ -674,7 +694,7 @@ class FakeSlack:
                     self._api(path, _parse_params(raw, self.headers.get("Content-Type", "")))
                 elif path.startswith("/response/"):
                     body = _parse_params(raw, self.headers.get("Content-Type", ""))
-                    fake.handle_response_url(body)
+                    fake.handle_response_url(body, path)
                     self._send(200, {}, {"ok": True})
                 elif path.startswith("/upload/"):
                     fake.handle_upload(path[len("/upload/") :], raw)
@@ -718,6 +738,10 @@ def _required(params: dict[str, Any], name: str, error: str) -> Any:
     if value in (None, ""):
         raise _SlackError(error)
     return value
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
 
 
 def _decoded(value: Any) -> Any:

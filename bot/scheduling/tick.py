@@ -65,6 +65,8 @@ def run_team(
     lease_seconds: int,
 ) -> None:
     """The tick's work for one team."""
+    # Time zones first: who is due when depends on them.
+    members.sync_profiles(db=db, team_id=team_id, caller=caller, now=now)
     opened, missed = pulse.plan(db=db, team_id=team_id, now=now)
     report.opened += opened
     report.missed += missed
@@ -74,7 +76,6 @@ def run_team(
         round_ids = [r.id for r in repo.open_rounds(session=session, team_id=team_id)]
     if not round_ids:
         return
-    members.sync_profiles(db=db, team_id=team_id, caller=caller, now=now)
     for round_id in round_ids:
         result = pulse.deliver(
             db=db,

@@ -15,7 +15,7 @@ from bot.storage import teams as team_repo
 from bot.storage.db import Database
 from bot.storage.models import Member, PulseRound, RoundStatus, Workspace
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 
 
 class Refusal(enum.StrEnum):
