@@ -33,6 +33,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench.ack_latency
+	$(BIN)/python -m bench.pulse_fanout
 
 lint: setup
 	$(BIN)/ruff check .
