@@ -144,7 +144,8 @@ def _pulse_run(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"round {round_id}: {fanout.sent} sent, {fanout.retry} to retry, {fanout.failed} "
             f"failed, {fanout.ambiguous} ambiguous, {fanout.reconciled} recovered, "
-            f"{fanout.rate_limited} rate limits waited out"
+            f"{fanout.rate_limited} rate limits waited out, {fanout.waiting} due later (their "
+            "pulse time or quiet hours)"
             + (" — stopped: the app was removed from the workspace" if fanout.stopped else "")
             + (" — another process is sending this round" if fanout.busy else "")
         )

@@ -35,12 +35,22 @@ class Env:
     slack: FakeSlack
     sleeps: list[float] = field(default_factory=list)
     timeout: float = 10.0
+    virtual_seconds: float = 0.0
+
+    def _sleep(self, seconds: float) -> None:
+        # Waits are recorded and pass in virtual time, so a 429 storm costs no real seconds.
+        self.sleeps.append(seconds)
+        self.virtual_seconds += seconds
+
+    def _clock(self) -> float:
+        return self.virtual_seconds
 
     def caller(self) -> Caller:
+        """A Caller on the stand-in whose waits are recorded, not slept."""
         client = WebClient(
             token="xoxb-test", base_url=self.slack.api_url, timeout=self.timeout, retry_handlers=[]
         )
-        return Caller(client, rates=FAST, sleep=self.sleeps.append, backoff=0.5)
+        return Caller(client, rates=FAST, sleep=self._sleep, clock=self._clock, backoff=0.5)
 
     def team(
         self,
