@@ -54,10 +54,13 @@ def create_team(
             name=name,
             timezone=timezone,
             rollout_start=rollout_start,
-            **schedule,
         )
         session.add(team)
         session.flush()
+        # Set after the insert: an explicit None (e.g. reminders off) must not fall back to
+        # the column default.
+        for name_, value in schedule.items():
+            setattr(team, name_, value)
         for position, (key, label) in enumerate(tools):
             session.add(TeamTool(team_id=team.id, key=key, label=label, position=position))
         return TeamRef(team.id, team.workspace_id, team.name)
