@@ -117,3 +117,36 @@ def test_deleting_a_workspace_removes_its_teams_and_members(database_url: str) -
     with db.unit_of_work() as session:
         assert session.query(Team).count() == 0 and session.query(Member).count() == 0
     db.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(
+    empty_database_url: str,
+) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(empty_database_url)
+    try:
+        migrations.upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workspaces (id, slack_team_id, installed_at, active) "
+                    "VALUES (1, 'T1', CURRENT_TIMESTAMP, true)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO teams (id, workspace_id, name, timezone, min_group_size, "
+                    "created_at, updated_at) VALUES (1, 1, 'Sales', 'UTC', 5, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+        migrations.upgrade(engine)
+        db = Database(engine)
+        with db.unit_of_work() as session:
+            team = session.get(Team, 1)
+            assert team.name == "Sales" and team.pulse_enabled is True
+            assert (team.pulse_weekday, team.reminder_delay_hours) == (0, 24)
+            assert team.pulse_time.hour == 10
+    finally:
+        engine.dispose()
