@@ -147,6 +147,9 @@ def help_message(note: str | None = None) -> Reply:
         (f"{COMMAND} stage 2", "the modes of one stage (1 to 4)"),
         (f"{COMMAND} leak", "search the modes by words, e.g. ceo, owner, prompts"),
         (f"{COMMAND} recovery", "the five-step way out of a stall"),
+        (f"{COMMAND} me", "what is stored about you, with a delete button"),
+        (f"{COMMAND} pause [until Dec 24]", "pause your weekly pulse; `resume` turns it back on"),
+        (f"{COMMAND} pulse now", "rollout owners: start this week's pulse today"),
         (f"{COMMAND} help", "this message"),
     ]
     lines = "\n".join(f"`{cmd}` {what}" for cmd, what in commands)

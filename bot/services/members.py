@@ -5,27 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from atlas.questions import question, with_tools
 from bot.outbound import Caller, Outcome
 from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
+from bot.storage import workspaces as workspace_repo
 from bot.storage.db import Database
-from bot.storage.models import (
-    Answer,
-    Delivery,
-    Member,
-    PulseRound,
-    Role,
-    Team,
-    Workspace,
-)
+from bot.storage.models import Member, PulseRound, Role, Team
 
 
 def _memberships(db_session: Session, slack_team_id: str, user_id: str) -> list[Member]:
-    workspace = db_session.scalar(select(Workspace).where(Workspace.slack_team_id == slack_team_id))
+    workspace = workspace_repo.get_by_slack_id(session=db_session, slack_team_id=slack_team_id)
     if workspace is None:
         return []
     return [
@@ -131,9 +123,7 @@ def delete_my_answers(*, db: Database, slack_team_id: str, user_id: str) -> int:
         member_ids = [m.id for m in _memberships(session, slack_team_id, user_id)]
         if not member_ids:
             return 0
-        delivery_ids = select(Delivery.id).where(Delivery.member_id.in_(member_ids))
-        result = session.execute(delete(Answer).where(Answer.delivery_id.in_(delivery_ids)))
-        return result.rowcount or 0
+        return repo.delete_answers_of(session=session, member_ids=member_ids)
 
 
 def owned_teams(*, db: Database, slack_team_id: str, user_id: str) -> list[tuple[int, str]]:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atlas.questions import pulse_questions
@@ -33,7 +32,6 @@ from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
 from bot.storage.models import (
-    Answer,
     Delivery,
     DeliveryStatus,
     Member,
@@ -323,13 +321,7 @@ def _claim(db: Database, round_id: int, target: _Target, owner: str, now: dateti
         rnd = session.get(PulseRound, round_id)
         member = session.get(Member, target.member_id)
         team = session.get(Team, rnd.team_id)
-        answered_once = frozenset(
-            session.scalars(
-                select(Answer.question_id)
-                .join(Delivery, Delivery.id == Answer.delivery_id)
-                .where(Delivery.member_id == member.id)
-            ).all()
-        )
+        answered_once = repo.answered_questions(session=session, member_id=member.id)
         questions = pulse_questions(
             rnd.number,
             disabled=frozenset(rnd.disabled_questions or ()),
@@ -562,6 +554,6 @@ def notify_missed(*, db: Database, team_id: int, caller: Caller, now: datetime) 
         log.warning("team %s missed rounds %s and has no owner to tell", team_id, ids)
     if delivered:
         with db.unit_of_work() as session:
-            for rnd in session.scalars(select(PulseRound).where(PulseRound.id.in_(ids))):
+            for rnd in repo.rounds_by_id(session=session, round_ids=ids):
                 rnd.owner_notified_at = now
     return len(ids)

@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
-
 from atlas.questions import DEFAULT_TOOLS, question
 from bot.services import workspaces
 from bot.storage import teams as repo
@@ -16,7 +14,6 @@ from bot.storage.models import (
     Member,
     Role,
     Team,
-    TeamHoliday,
     TeamQuestionSetting,
     TeamTool,
     utcnow,
@@ -79,9 +76,7 @@ def add_member(
         team = repo.get(session=session, team_id=team_id)
         if team is None:
             raise TeamError(f"No team {team_id}.")
-        member = session.scalar(
-            select(Member).where(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
-        )
+        member = repo.member(session=session, team_id=team_id, slack_user_id=slack_user_id)
         if member is None:
             member = Member(
                 workspace_id=team.workspace_id, team_id=team_id, slack_user_id=slack_user_id
@@ -97,9 +92,7 @@ def add_member(
 def remove_member(*, db: Database, team_id: int, slack_user_id: str) -> bool:
     """Stop asking someone (their answers stay). False if they were not in the team."""
     with db.unit_of_work() as session:
-        member = session.scalar(
-            select(Member).where(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
-        )
+        member = repo.member(session=session, team_id=team_id, slack_user_id=slack_user_id)
         if member is None or not member.active:
             return False
         member.active, member.left_at = False, utcnow()
@@ -118,9 +111,7 @@ def set_tools(*, db: Database, team_id: int, labels: list[str]) -> tuple[tuple[s
     if len(cleaned) > 20:
         raise TeamError("At most 20 tools fit in the question; merge some.")
     with db.unit_of_work() as session:
-        existing = {
-            t.key: t for t in session.scalars(select(TeamTool).where(TeamTool.team_id == team_id))
-        }
+        existing = repo.all_tools(session=session, team_id=team_id)
         for tool in existing.values():
             tool.active = False
         for position, label in enumerate(cleaned):
@@ -152,6 +143,4 @@ def set_question_enabled(*, db: Database, team_id: int, question_id: str, enable
 def set_holidays(*, db: Database, team_id: int, days: dict[date, str | None]) -> None:
     """Replace the team's holiday list."""
     with db.unit_of_work() as session:
-        session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id))
-        for day, name in sorted(days.items()):
-            session.add(TeamHoliday(team_id=team_id, day=day, name=name))
+        repo.replace_holidays(session=session, team_id=team_id, days=days)

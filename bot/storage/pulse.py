@@ -259,3 +259,26 @@ def tallies(*, session: Session, round_id: int, question_id: str) -> dict[str, i
         .group_by(ConfidentialTally.option_key)
     ).all()
     return {key: int(count) for key, count in rows}
+
+
+def answered_questions(*, session: Session, member_id: int) -> frozenset[str]:
+    """Every question this membership has ever answered (for once-per-person questions)."""
+    return frozenset(
+        session.scalars(
+            select(Answer.question_id)
+            .join(Delivery, Delivery.id == Answer.delivery_id)
+            .where(Delivery.member_id == member_id)
+        ).all()
+    )
+
+
+def delete_answers_of(*, session: Session, member_ids: Sequence[int]) -> int:
+    """Delete every stored answer of these memberships; returns how many."""
+    deliveries_of = select(Delivery.id).where(Delivery.member_id.in_(member_ids))
+    result = session.execute(delete(Answer).where(Answer.delivery_id.in_(deliveries_of)))
+    return result.rowcount or 0
+
+
+def rounds_by_id(*, session: Session, round_ids: Sequence[int]) -> Sequence[PulseRound]:
+    """Rounds by their ids."""
+    return session.scalars(select(PulseRound).where(PulseRound.id.in_(round_ids))).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
@@ -85,3 +85,23 @@ def disabled_questions(*, session: Session, team_id: int) -> frozenset[str]:
             )
         ).all()
     )
+
+
+def member(*, session: Session, team_id: int, slack_user_id: str) -> Member | None:
+    """One person's membership of one team, active or not."""
+    return session.scalar(
+        select(Member).where(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
+    )
+
+
+def all_tools(*, session: Session, team_id: int) -> dict[str, TeamTool]:
+    """Every tool the team ever listed, active or not, by key."""
+    rows = session.scalars(select(TeamTool).where(TeamTool.team_id == team_id))
+    return {tool.key: tool for tool in rows}
+
+
+def replace_holidays(*, session: Session, team_id: int, days: dict[date, str | None]) -> None:
+    """Make the team's holidays exactly `days`."""
+    session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id))
+    for day, name in sorted(days.items()):
+        session.add(TeamHoliday(team_id=team_id, day=day, name=name))
