@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,8 +189,3 @@ def reminder_message(view: PulseView) -> Message:
 def metadata(kind: str, delivery_id: int) -> dict[str, Any]:
     """Message metadata that lets a lost send be found again in the DM's history."""
     return {"event_type": f"atlas_{kind}", "event_payload": {"delivery_id": delivery_id}}
-
-
-def metadata_json(kind: str, delivery_id: int) -> str:
-    """`metadata` as the JSON string the Web API takes."""
-    return json.dumps(metadata(kind, delivery_id))

@@ -352,17 +352,24 @@ def _send_pulse(
     with db.unit_of_work() as session:
         delivery = session.get(Delivery, delivery_id)
         message = blocks.pulse_message(pulse_view.build(session, delivery, now=clock()))
-    result = caller.call(
+    result = _post_dm(caller, user_id, message, "pulse", delivery_id)
+    report.rate_limited += result.rate_limited
+    _record(db, delivery_id, result, clock(), report)
+    return result.outcome
+
+
+def _post_dm(
+    caller: Caller, user_id: str, message: blocks.Message, kind: str, delivery_id: int
+) -> CallResult:
+    """DM a person, tagging the message so that a lost send can be found in the history."""
+    return caller.call(
         "chat.postMessage",
         channel=user_id,
         text=message.text,
         blocks=message.blocks,
-        metadata=blocks.metadata("pulse", delivery_id),
+        metadata=blocks.metadata(kind, delivery_id),
         unfurl_links=False,
     )
-    report.rate_limited += result.rate_limited
-    _record(db, delivery_id, result, clock(), report)
-    return result.outcome
 
 
 def _record(
@@ -499,13 +506,7 @@ def remind(*, db: Database, round_id: int, caller: Caller, clock: Clock = utcnow
                 continue
             row.reminder_status = DeliveryStatus.SENDING
             message = blocks.reminder_message(pulse_view.build(session, row, now=clock()))
-        result = caller.call(
-            "chat.postMessage",
-            channel=user_id,
-            text=message.text,
-            blocks=message.blocks,
-            metadata=blocks.metadata("reminder", delivery_id),
-        )
+        result = _post_dm(caller, user_id, message, "reminder", delivery_id)
         with db.unit_of_work() as session:
             row = session.get(Delivery, delivery_id)
             if result.outcome is Outcome.OK:
