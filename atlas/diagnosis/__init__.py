@@ -1,0 +1,1 @@
+"""Diagnosis: rules that turn a team's pulse signals into atlas failure-mode findings."""

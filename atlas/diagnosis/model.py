@@ -1,0 +1,177 @@
+"""The plain data the diagnosis works on (a team snapshot) and produces (findings).
+
+A snapshot holds aggregates only, plus the individual usage of the named roles whose own use
+is the signal (AI lead, executive sponsor). Nothing here knows about Slack or a database.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from atlas.taxonomy import RecoveryStep
+
+
+class Status(enum.StrEnum):
+    """What a rule concluded."""
+
+    DETECTED = "detected"
+    WATCH = "watch"  # leaning that way, not yet enough to alert
+    CLEARED = "cleared"  # detected as of the previous round, no longer
+    OK = "ok"  # looked, nothing there
+    NOT_ENOUGH_DATA = "not_enough_data"
+
+
+class Source(enum.StrEnum):
+    """Where a finding comes from."""
+
+    SIGNAL = "signal"  # pulse answers, workflows, office hours, check-ins
+    SELF_ASSESSMENT = "self_assessment"  # the owner marked it in /atlas check
+
+
+@dataclass(frozen=True)
+class RoundStats:
+    """One pulse round of one team, aggregated.
+
+    `answers[question_id][option_key]` counts respondents who chose an option (a multi-select
+    counts each chosen option). `go_to[user_id]` counts how many named that person as their AI
+    help. `role_usage[role]` is the `ai_frequency` option key the AI lead / executive sponsor
+    chose ("none", "few", "several", "daily"), only when they answered. `confidential` holds the
+    tallies of confidential questions.
+    """
+
+    local_date: date
+    closed: bool
+    invited: int
+    respondents: int
+    answers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    go_to: Mapping[str, int] = field(default_factory=dict)
+    role_usage: Mapping[str, str] = field(default_factory=dict)
+    confidential: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """An AI workflow in the team's registry."""
+
+    name: str
+    owner_user_id: str | None
+    shipped_on: date | None
+    minutes_before: int | None  # the baseline; None when nobody measured it
+    minutes_after: int | None
+    owner_uses_it: bool | None = None  # from the owner's own pulse answers when known
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The owner's weekly check-in: None answers mean it was sent and not answered."""
+
+    week_of: date
+    answered: bool
+    on_track: bool | None = None
+    shipped_something: bool | None = None
+
+
+@dataclass(frozen=True)
+class OfficeHoursWeek:
+    """One week's office hours."""
+
+    week_of: date
+    held: bool
+    attendees: int
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The owner's self-assessment of one mode in /atlas check."""
+
+    applies: bool
+    marked_on: date
+    note: str = ""  # the pre-mortem: "what we are doing to avoid it"
+
+
+@dataclass(frozen=True)
+class RecoveryWindow:
+    """A 60-day recovery window opened when two or more modes hit one stage."""
+
+    opened_on: date
+    stages: tuple[int, ...]
+    baseline_detected: int  # how many modes were detected when it opened
+    baseline_usage_share: float | None  # share of respondents using AI at all, then
+
+
+@dataclass(frozen=True)
+class TeamSnapshot:
+    """Everything the diagnosis may look at for one team, at `now`."""
+
+    now: datetime
+    rollout_start: date | None
+    min_group_size: int
+    member_count: int
+    roles: Mapping[str, tuple[str, ...]]  # "owner" / "ai_lead" / "executive_sponsor" → ids
+    rounds: tuple[RoundStats, ...]  # oldest first
+    tool_count: int = 0  # tools on the team's list
+    workflows: tuple[Workflow, ...] | None = None  # None: the registry is not in use
+    check_ins: tuple[CheckIn, ...] | None = None  # None: no check-ins sent yet
+    office_hours: tuple[OfficeHoursWeek, ...] | None = None
+    marks: Mapping[str, Mark] = field(default_factory=dict)  # mode id → mark
+    recovery: RecoveryWindow | None = None
+
+    @property
+    def rollout_day(self) -> int | None:
+        """Days since the rollout started (0 on the day), or None when no date is set."""
+        if self.rollout_start is None:
+            return None
+        return (self.now.date() - self.rollout_start).days
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one rule concluded about one mode, with the numbers behind it."""
+
+    mode_id: str
+    stage: int
+    status: Status
+    evidence: str  # one or two plain sentences with exact numbers
+    sample: int  # how many answers (or weeks, or workflows) it rests on
+    confidence: float  # 0..1
+    since: date | None = None  # first round of the current run of detections
+    severity: float = 0.0  # larger is worse; an alert repeats only when this grows
+    source: Source = Source.SIGNAL
+    individual: bool = False  # the evidence names a named role's own answers
+
+
+@dataclass(frozen=True)
+class RecoveryCheck:
+    """The day-60 verdict of a recovery window."""
+
+    day: int
+    improved: bool
+    summary: str
+    next_step: str | None  # the atlas's next move when still flat
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """All findings for a team, and whether recovery is needed."""
+
+    findings: tuple[Finding, ...]
+    live_stages: frozenset[int]
+    recovery_stages: tuple[int, ...]  # stages with two or more detected modes
+    recovery_plan: tuple[RecoveryStep, ...] = ()
+    recovery_check: RecoveryCheck | None = None
+
+    @property
+    def recovery_needed(self) -> bool:
+        """The atlas's rule: two or more modes in one stage."""
+        return bool(self.recovery_stages)
+
+    def finding(self, mode_id: str) -> Finding | None:
+        """The finding for one mode, if a rule or a mark produced one."""
+        return next((f for f in self.findings if f.mode_id == mode_id), None)
+
+    def detected(self) -> tuple[Finding, ...]:
+        """Findings that are detected."""
+        return tuple(f for f in self.findings if f.status is Status.DETECTED)
