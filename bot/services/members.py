@@ -160,6 +160,7 @@ def sync_profiles(
                 member.is_bot = bool(user.get("is_bot")) or user.get("id") == "USLACKBOT"
                 member.is_deleted = bool(user.get("deleted"))
                 member.is_guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+                member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
                 member.profile_synced_at = now
                 refreshed += 1
             elif result.outcome is Outcome.FAILED and result.error == "user_not_found":

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -152,6 +153,9 @@ class Team(Base):
     close_after_days: Mapped[int] = mapped_column(Integer, default=4)
     catchup_grace_hours: Mapped[int] = mapped_column(Integer, default=12)
     include_guests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Diagnosis: whether people other than the owner may see the summary in /atlas status.
+    share_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     workspace: Mapped[Workspace] = relationship(back_populates="teams")
     members: Mapped[list[Member]] = relationship(
@@ -180,6 +184,7 @@ class Member(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     is_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # a Slack workspace admin
     profile_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Vacation: paused with no end date until /atlas resume, or until paused_until (inclusive).
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -346,3 +351,79 @@ class ConfidentialTally(Base):
     question_version: Mapped[int] = mapped_column(Integer)
     option_key: Mapped[str] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FindingRecord(Base):
+    """The current diagnosis of one mode for one team, and the state of its alert."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("team_id", "mode_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    mode_id: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(String(1000))
+    sample: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    severity: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(20))
+    since: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted_severity: Mapped[float | None] = mapped_column(Float)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_applicable_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class SelfAssessment(Base):
+    """The owner's mark for one mode in /atlas check, with the pre-mortem note."""
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "mode_id"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    mode_id: Mapped[str] = mapped_column(String(8))
+    applies: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(3000), default="")
+    marked_by: Mapped[str | None] = mapped_column(String(32))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryWindowRecord(Base):
+    """A 60-day recovery window, opened when two or more modes hit one stage."""
+
+    __tablename__ = "recovery_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    stages: Mapped[list[int]] = mapped_column(JSON)
+    baseline_detected: Mapped[int] = mapped_column(Integer)
+    baseline_usage_share: Mapped[float | None] = mapped_column(Float)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    improved: Mapped[bool | None] = mapped_column(Boolean)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DiagnosisRun(Base):
+    """One diagnosis run for one team: when, why, and how it went."""
+
+    __tablename__ = "diagnosis_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # round_closed / manual / check
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    detected: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
