@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.context import AppContext
-from bot.listeners import commands, events, pulse_actions
+from bot.listeners import commands, diagnosis_actions, events, pulse_actions
 from bot.services import workspaces
 from bot.settings import Settings
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
     commands.register(app, ctx)
     events.register(app, ctx)
     pulse_actions.register(app, ctx)
+    diagnosis_actions.register(app, ctx)
     return app
 
 

@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="try the app against a local Slack sandbox (no workspace needed)")
     sub.add_parser("scheduler", help="run the pulse scheduler (one process per deployment)")
 
+    diagnose = sub.add_parser("diagnose", help="run the diagnosis now and alert the owner")
+    which = diagnose.add_mutually_exclusive_group(required=True)
+    which.add_argument("--team", type=int, help="the team's id")
+    which.add_argument("--all", action="store_true", help="every team with the pulse on")
+
     pulse = sub.add_parser("pulse", help="pulse rounds")
     pulse_sub = pulse.add_subparsers(dest="pulse_command", required=True, metavar="ACTION")
     run = pulse_sub.add_parser("run", help="do a team's due pulse work now")
@@ -68,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(settings, args)
         if args.command == "scheduler":
             return _scheduler(settings)
+        if args.command == "diagnose":
+            return _diagnose(settings, args)
         if args.command == "pulse":
             return _pulse_run(settings, args)
         if args.command == "demo":
@@ -104,6 +111,33 @@ def _scheduler(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     runner.run(AppContext.create(settings))
     return 0
+
+
+def _diagnose(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.context import AppContext
+    from bot.services import diagnosis
+    from bot.services.pulse import utcnow
+
+    settings.require("SLACK_BOT_TOKEN")
+    ctx = AppContext.create(settings)
+    try:
+        if args.all:
+            results = diagnosis.run_all(
+                db=ctx.db, caller=ctx.caller, now=utcnow(), trigger="manual"
+            )
+        else:
+            results = [
+                diagnosis.run_team(
+                    db=ctx.db, team_id=args.team, caller=ctx.caller, now=utcnow(), trigger="manual"
+                )
+            ]
+    finally:
+        ctx.db.dispose()
+    for result in results:
+        state = "ok" if result.ok else f"failed: {result.error}"
+        modes = ", ".join(result.detected) or "none"
+        print(f"team {result.team_id}: {state}; detected {modes}; {result.alerts} alerts sent")
+    return 0 if all(r.ok for r in results) else 1
 
 
 def _pulse_run(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
 
+from bot.outbound import Caller
 from bot.services.workspaces import WorkspaceCache
 from bot.settings import Settings
 from bot.storage.db import Database
 
 
-@dataclass(frozen=True)
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
 class AppContext:
-    """Settings, the database and the per-process workspace cache."""
+    """Settings, the database, the per-process workspace cache, and the clock.
+
+    Listeners read the time from `clock` so that a simulation (the demo, the tests) can run
+    the app in its own time.
+    """
 
     settings: Settings
     db: Database
     workspaces: WorkspaceCache
+    clock: Callable[[], datetime] = field(default=_utcnow)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
         """Open the database named by the settings (unless given one) and an empty cache."""
         db = db or Database.from_url(settings.database_url)
         return cls(settings=settings, db=db, workspaces=WorkspaceCache(db))
+
+    @cached_property
+    def caller(self) -> Caller:
+        """The paced Web API caller for work sent from listener threads (one per app)."""
+        from bot.app import make_web_client  # bot.app builds on this module
+
+        token = self.settings.slack_bot_token
+        assert token is not None
+        return Caller(make_web_client(self.settings, token.get_secret_value(), retries=False))

@@ -127,6 +127,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("share_summary", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(sa.Column("configured_by", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("digest_sent_on", sa.Date(), nullable=True))
 
 
@@ -134,6 +135,7 @@ def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.drop_column("digest_sent_on")
+        batch_op.drop_column("configured_by")
         batch_op.drop_column("share_summary")
 
     with op.batch_alter_table("members", schema=None) as batch_op:

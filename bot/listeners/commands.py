@@ -2,34 +2,111 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
+from atlas import lookup
 from bot.blocks import atlas_cards, member
+from bot.blocks import diagnosis as diagnosis_blocks
 from bot.context import AppContext
 from bot.ids import COMMAND
 from bot.listeners.guard import guarded
 from bot.parsing import parse_future_date, split_command
 from bot.scheduling.calendar import zone
-from bot.services import members, pulse, reference
+from bot.services import members, owner, pulse, reference
 
 
 def register(app: App, ctx: AppContext) -> None:
     """Attach the `/atlas` command."""
 
-    def atlas_command(ack: Ack, command: dict[str, Any]) -> None:
+    def atlas_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         """Answer inside the ack itself: fast even when Slack's Web API is not."""
         word, rest = split_command(command.get("text") or "")
+        if word == "check":
+            _check(ctx, ack, command, client)
+            return
         handler = SUBCOMMANDS.get(word)
-        if handler is not None:
-            reply = handler(ctx, command, rest)
-        else:
-            reply = atlas_cards.render(reference.interpret(command.get("text") or ""))
+        reply = handler(ctx, command, rest) if handler is not None else _reference(ctx, command)
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
     app.command(COMMAND)(guarded(atlas_command))
+
+
+def _reference(ctx: AppContext, command: dict[str, Any]) -> atlas_cards.Reply:
+    """A mode card, with "in your team" for an owner whose team shows the mode."""
+    answer = reference.interpret(command.get("text") or "")
+    if isinstance(answer, reference.ShowMode):
+        found = owner.finding_for(db=ctx.db, mode_id=answer.mode.id, **_ids(command))
+        if found is not None:
+            team, finding = found
+            note = diagnosis_blocks.team_note(finding)
+            return atlas_cards.mode_card(
+                answer.mode, answer.stage, team_note=f"*{team}*: {note}" if note else None
+            )
+    return atlas_cards.render(answer)
+
+
+def _check(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    """Open the self-assessment for the owner's team."""
+    owned = owner.owned(db=ctx.db, **_ids(command))
+    if not owned:
+        reply = member.text_reply(
+            "Only a team's rollout owner (or a workspace admin) can run "
+            f"the self-assessment. `{COMMAND} status` shows the diagnosis."
+        )
+        ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+        return
+    ack()
+    team_id, name = owned[0]
+    stages = [(s, list(lookup.stage_modes(s.number))) for s in lookup.stages()]
+    view = diagnosis_blocks.check_modal(
+        team_id, name, stages, owner.marks(db=ctx.db, team_id=team_id)
+    )
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def _status(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+    now = ctx.clock()
+    setting = rest.strip().casefold()
+    if setting in ("share on", "share off"):
+        owned = owner.owned(db=ctx.db, **_ids(command))
+        if not owned:
+            return member.text_reply("Only a team's rollout owner can change what is shared.")
+        for team_id, _ in owned:
+            owner.set_sharing(db=ctx.db, team_id=team_id, share=setting == "share on")
+        who = "everyone in the team" if setting == "share on" else "only you"
+        return member.text_reply(f"From now on {who} can see the diagnosis summary.")
+    replies = []
+    for view in owner.views(db=ctx.db, now=now, **_ids(command)):
+        replies.append(_status_of(view))
+    if not replies:
+        return member.text_reply("You are not in a team that Adoption Atlas follows yet.")
+    return atlas_cards.Reply(
+        text=" ".join(r.text for r in replies), blocks=[b for r in replies for b in r.blocks][:50]
+    )
+
+
+def _status_of(view: owner.TeamView) -> atlas_cards.Reply:
+    if view.diagnosis is None:
+        message = diagnosis_blocks.not_yet(view.name)
+    elif view.full:
+        floor = None
+        if view.member_count < view.min_group_size:
+            floor = (
+                f"The team has {view.member_count} members, below its minimum group size "
+                f"of {view.min_group_size}: aggregates are not shown or alerted on."
+            )
+        titles = {m.id: m.title for m in lookup.all_modes()}
+        message = diagnosis_blocks.status(
+            view.name, view.diagnosis, titles, floor_note=floor, recovery_day=view.recovery_day
+        )
+    elif view.shared:
+        message = diagnosis_blocks.summary(view.name, view.diagnosis)
+    else:
+        message = diagnosis_blocks.not_shared(view.name)
+    return atlas_cards.Reply(text=message.text, blocks=message.blocks)
 
 
 def _ids(command: dict[str, Any]) -> dict[str, str]:
@@ -39,7 +116,7 @@ def _ids(command: dict[str, Any]) -> dict[str, str]:
 def _pause(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
     until = None
     if rest.strip():
-        today = datetime.now(UTC).astimezone(zone(command.get("tz"))).date()
+        today = ctx.clock().astimezone(zone(command.get("tz"))).date()
         until = parse_future_date(rest, today)
         if until is None:
             return member.bad_date(rest)
@@ -62,11 +139,17 @@ def _pulse(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.R
         return member.not_owner()
     replies = []
     for team_id, name in owned:
-        started = pulse.start_now(db=ctx.db, team_id=team_id, now=datetime.now(UTC))
+        started = pulse.start_now(db=ctx.db, team_id=team_id, now=ctx.clock())
         replies.append(member.pulse_started(name, started.created, started.local_date))
     return atlas_cards.Reply(
         text=" ".join(r.text for r in replies), blocks=[b for r in replies for b in r.blocks]
     )
 
 
-SUBCOMMANDS = {"pause": _pause, "resume": _resume, "me": _me, "pulse": _pulse}
+SUBCOMMANDS = {
+    "pause": _pause,
+    "resume": _resume,
+    "me": _me,
+    "pulse": _pulse,
+    "status": _status,
+}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -39,7 +38,7 @@ def register(app: App, ctx: AppContext) -> None:
             delivery_id=ref.delivery_id,
             question_id=ref.question_id,
             values=_values(action),
-            now=datetime.now(UTC),
+            now=ctx.clock(),
         )
         if result.refusal is not None:
             respond(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.outbound import Caller
-from bot.services import members, pulse
+from bot.services import diagnosis, members, pulse
 from bot.services.pulse import TickReport, utcnow
 from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
@@ -70,7 +70,11 @@ def run_team(
     opened, missed = pulse.plan(db=db, team_id=team_id, now=now)
     report.opened += opened
     report.missed += missed
-    report.closed += pulse.close_due(db=db, team_id=team_id, now=now)
+    closed = pulse.close_due(db=db, team_id=team_id, now=now)
+    report.closed += closed
+    if closed:  # a round just closed: diagnose on the full week, then the weekly digest
+        diagnosis.run_team(db=db, team_id=team_id, caller=caller, now=now, trigger="round_closed")
+        diagnosis.digest(db=db, team_id=team_id, caller=caller, now=now)
     pulse.notify_missed(db=db, team_id=team_id, caller=caller, now=now)
     with db.unit_of_work() as session:
         round_ids = [r.id for r in repo.open_rounds(session=session, team_id=team_id)]

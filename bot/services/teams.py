@@ -41,6 +41,7 @@ def create_team(
     timezone: str = "UTC",
     rollout_start: date | None = None,
     tools: tuple[tuple[str, str], ...] = DEFAULT_TOOLS,
+    configured_by: str | None = None,
     **schedule: object,
 ) -> TeamRef:
     """Create a team in a workspace (recording the workspace on first sight)."""
@@ -51,6 +52,7 @@ def create_team(
             name=name,
             timezone=timezone,
             rollout_start=rollout_start,
+            configured_by=configured_by,
         )
         session.add(team)
         session.flush()

@@ -155,6 +155,7 @@ class Team(Base):
     include_guests: Mapped[bool] = mapped_column(Boolean, default=False)
     # Diagnosis: whether people other than the owner may see the summary in /atlas status.
     share_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    configured_by: Mapped[str | None] = mapped_column(String(32))  # who set the team up
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     workspace: Mapped[Workspace] = relationship(back_populates="teams")

@@ -30,7 +30,7 @@ MONDAY = utc(2026, 11, 30, 15, 0)
 
 @pytest.fixture
 def env(running: RunningApp, slack: FakeSlack) -> Env:
-    return Env(db=running.db, slack=slack)
+    return Env(db=running.db, slack=slack, app=running.ctx)
 
 
 def _team(env: Env, **settings: object) -> int:

@@ -10,6 +10,7 @@ import pytest
 from freezegun import freeze_time
 from slack_sdk import WebClient
 
+from bot.context import AppContext
 from bot.outbound import Caller
 from bot.sandbox import FakeSlack
 from bot.scheduling.tick import tick
@@ -36,6 +37,7 @@ class Env:
     sleeps: list[float] = field(default_factory=list)
     timeout: float = 10.0
     virtual_seconds: float = 0.0
+    app: AppContext | None = None  # a running app whose clock follows the ticks
 
     def _sleep(self, seconds: float) -> None:
         # Waits are recorded and pass in virtual time, so a 429 storm costs no real seconds.
@@ -75,7 +77,9 @@ class Env:
         return ref.id
 
     def tick(self, when: datetime) -> TickReport:
-        """One scheduler tick at `when` (UTC)."""
+        """One scheduler tick at `when` (UTC); a running app's clicks happen then too."""
+        if self.app is not None:
+            self.app.clock = lambda: when
         return tick(db=self.db, caller=self.caller(), now=when, clock=lambda: when)
 
     def dms(self) -> dict[str, int]:

@@ -1,0 +1,300 @@
+"""Running the diagnosis for a team, keeping its findings, and alerting the owner.
+
+An alert goes out when a finding becomes detected, again only when it worsens, and a short note
+when it clears. "Not applicable" silences a mode for good, "snooze" for two weeks. Aggregates
+below the team's minimum group size never produce an alert: their rules say "not enough data".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from atlas import lookup
+from atlas.diagnosis.engine import diagnose, usage_share
+from atlas.diagnosis.model import Diagnosis, Finding, Status, TeamSnapshot
+from bot.blocks import diagnosis as blocks
+from bot.outbound import Caller, Outcome
+from bot.services import snapshot as snapshots
+from bot.storage import diagnosis as repo
+from bot.storage import teams as team_repo
+from bot.storage.db import Database
+from bot.storage.models import FindingRecord, RecoveryWindowRecord, Role, Team, Workspace
+
+log = logging.getLogger(__name__)
+
+SNOOZE = timedelta(days=14)
+WORSE_BY = 1.10  # severity must grow by a tenth before an alert repeats
+
+
+@dataclass
+class RunResult:
+    """What one run did."""
+
+    team_id: int
+    ok: bool
+    detected: list[str] = field(default_factory=list)
+    alerts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Notice:
+    message: blocks.Message
+    finding_id: int | None = None  # set for alerts: marked as sent once delivered
+    severity: float | None = None
+
+
+def recipients(session: Session, team: Team) -> list[str]:
+    """Who hears about the team's diagnosis: its owners, else whoever set the team up."""
+    owners = [
+        m.slack_user_id
+        for m in team_repo.members_with_role(session=session, team_id=team.id, role=Role.OWNER)
+    ]
+    if owners:
+        return owners
+    fallback = team.configured_by or session.get(Workspace, team.workspace_id).installed_by_user_id
+    return [fallback] if fallback else []
+
+
+def run_team(
+    *, db: Database, team_id: int, caller: Caller, now: datetime, trigger: str = "manual"
+) -> RunResult:
+    """Diagnose one team, store the findings, and tell the owner what changed."""
+    with db.unit_of_work() as session:
+        run_id = repo.start_run(session=session, team_id=team_id, trigger=trigger, now=now)
+    result = RunResult(team_id=team_id, ok=False)
+    try:
+        with db.unit_of_work() as session:
+            team = team_repo.get(session=session, team_id=team_id)
+            snapshot = snapshots.build(session, team, now)
+            diagnosis = diagnose(snapshot)
+            notices = _apply(session, team, snapshot, diagnosis, now)
+            to = recipients(session, team)
+        result.detected = [f.mode_id for f in diagnosis.detected()]
+        result.alerts = _send(db, caller, to, notices, now)
+        result.ok = True
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        log.exception("diagnosis of team %s failed", team_id)
+    with db.unit_of_work() as session:
+        repo.finish_run(
+            session=session,
+            run_id=run_id,
+            now=now,
+            ok=result.ok,
+            detected=len(result.detected),
+            alerts_sent=result.alerts,
+            error=result.error,
+        )
+    return result
+
+
+def run_all(*, db: Database, caller: Caller, now: datetime, trigger: str) -> list[RunResult]:
+    """Diagnose every team with the pulse on; one team's failure does not stop the others."""
+    with db.unit_of_work() as session:
+        team_ids = [t.id for t in team_repo.pulse_teams(session=session)]
+    return [run_team(db=db, team_id=t, caller=caller, now=now, trigger=trigger) for t in team_ids]
+
+
+def current(*, db: Database, team_id: int, now: datetime) -> tuple[Team, TeamSnapshot, Diagnosis]:
+    """The team's diagnosis as of now, without storing or sending anything."""
+    with db.unit_of_work() as session:
+        team = team_repo.get(session=session, team_id=team_id)
+        snapshot = snapshots.build(session, team, now)
+        session.expunge(team)
+    return team, snapshot, diagnose(snapshot)
+
+
+def _suppressed(record: FindingRecord, now: datetime) -> bool:
+    return record.not_applicable or (
+        record.snoozed_until is not None and record.snoozed_until > now
+    )
+
+
+def _apply(
+    session: Session, team: Team, snapshot: TeamSnapshot, diagnosis: Diagnosis, now: datetime
+) -> list[_Notice]:
+    stored = repo.findings(session=session, team_id=team.id)
+    notices: list[_Notice] = []
+    for finding in diagnosis.findings:
+        record = stored.get(finding.mode_id)
+        if record is None:
+            record = FindingRecord(
+                workspace_id=team.workspace_id,
+                team_id=team.id,
+                mode_id=finding.mode_id,
+                status=Status.OK.value,
+            )
+            _store(record, finding, now)
+            record.status = Status.OK.value  # new: nothing was detected before
+            session.add(record)
+            session.flush()  # alerts carry its id
+        was_detected = record.status == Status.DETECTED.value
+        if finding.status is Status.NOT_ENOUGH_DATA and was_detected:
+            continue  # a thin week proves nothing either way: keep the last verdict
+        _store(record, finding, now)
+        if finding.status is Status.DETECTED:
+            if not was_detected:
+                record.detected_at, record.alerted_at, record.alerted_severity = now, None, None
+            if _suppressed(record, now):
+                continue
+            if record.alerted_at is None:
+                notices.append(_alert(team, record, finding, "detected"))
+            elif record.alerted_severity is not None and (
+                finding.severity > record.alerted_severity * WORSE_BY + 1e-9
+            ):
+                notices.append(_alert(team, record, finding, "worse"))
+        elif was_detected:
+            if record.alerted_at is not None and not record.not_applicable:
+                mode = lookup.get(finding.mode_id)
+                notices.append(_Notice(blocks.cleared(team.name, mode, finding.evidence)))
+            record.alerted_at = record.alerted_severity = None
+    notices += _recovery(session, team, snapshot, diagnosis, now)
+    return notices
+
+
+def _store(record: FindingRecord, finding: Finding, now: datetime) -> None:
+    record.status = finding.status.value
+    record.evidence = finding.evidence[:1000]
+    record.sample, record.confidence = finding.sample, finding.confidence
+    record.severity, record.source = finding.severity, finding.source.value
+    record.since, record.updated_at = finding.since, now
+
+
+def _alert(team: Team, record: FindingRecord, finding: Finding, kind: str) -> _Notice:
+    mode = lookup.get(finding.mode_id)
+    stage = lookup.stage(mode.stage)
+    message = blocks.alert(team.name, mode, stage, finding, record.id, worse=kind == "worse")
+    return _Notice(message, finding_id=record.id, severity=finding.severity)
+
+
+def _recovery(
+    session: Session, team: Team, snapshot: TeamSnapshot, diagnosis: Diagnosis, now: datetime
+) -> list[_Notice]:
+    window = repo.open_recovery(session=session, team_id=team.id)
+    if window is None and diagnosis.recovery_needed:
+        window = RecoveryWindowRecord(
+            team_id=team.id,
+            opened_on=now.date(),
+            stages=list(diagnosis.recovery_stages),
+            baseline_detected=len(diagnosis.detected()),
+            baseline_usage_share=usage_share(snapshot),
+        )
+        session.add(window)
+        return [_Notice(blocks.recovery_opened(team.name, diagnosis, window.opened_on))]
+    check = diagnosis.recovery_check
+    if window is not None and check is not None and window.checked_at is None:
+        window.checked_at, window.improved, window.closed_on = now, check.improved, now.date()
+        return [_Notice(blocks.recovery_checked(team.name, check))]
+    return []
+
+
+def _send(
+    db: Database, caller: Caller, to: list[str], notices: list[_Notice], now: datetime
+) -> int:
+    if not to and notices:
+        log.warning("diagnosis has %d notices but nobody to send them to", len(notices))
+    sent = 0
+    for notice in notices:
+        delivered = False
+        for user_id in to:
+            result = caller.call(
+                "chat.postMessage",
+                channel=user_id,
+                text=notice.message.text,
+                blocks=notice.message.blocks,
+                unfurl_links=False,
+            )
+            delivered = delivered or result.outcome is Outcome.OK
+            if result.outcome is Outcome.STOP:
+                return sent
+        if delivered and notice.finding_id is not None:
+            with db.unit_of_work() as session:
+                record = repo.finding(session=session, finding_id=notice.finding_id)
+                record.alerted_at, record.alerted_severity = now, notice.severity
+        sent += int(delivered)
+    return sent
+
+
+# --- the owner's buttons -----------------------------------------------------------------------
+class NotAllowed(Exception):
+    """Only the people who receive a team's alerts may act on them."""
+
+
+def act(
+    *, db: Database, finding_id: int, user_id: str, action: str, now: datetime
+) -> FindingRecord:
+    """Acknowledge, snooze (two weeks) or mark not applicable; returns the updated record."""
+    with db.unit_of_work() as session:
+        record = repo.finding(session=session, finding_id=finding_id)
+        if record is None:
+            raise LookupError(finding_id)
+        team = session.get(Team, record.team_id)
+        if user_id not in recipients(session, team):
+            raise NotAllowed(user_id)
+        if action == "ack":
+            record.acknowledged_at, record.acknowledged_by = now, user_id
+        elif action == "snooze":
+            record.snoozed_until = now + SNOOZE
+        elif action == "not_applicable":
+            record.not_applicable, record.not_applicable_by = True, user_id
+        elif action == "undo_not_applicable":
+            record.not_applicable, record.not_applicable_by = False, None
+        else:
+            raise ValueError(action)
+        session.flush()
+        session.expunge(record)
+        return record
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def digest(*, db: Database, team_id: int, caller: Caller, now: datetime) -> bool:
+    """The weekly summary to the owner, at most once a week; True when it went out."""
+    from bot.services.owner import stored_diagnosis
+
+    with db.unit_of_work() as session:
+        team = team_repo.get(session=session, team_id=team_id)
+        if team.digest_sent_on is not None and team.digest_sent_on >= week_start(now.date()):
+            return False
+        found = stored_diagnosis(session, team_id)
+        if found is None:
+            return False
+        members = len(team_repo.active_members(session=session, team_id=team_id))
+        window = repo.open_recovery(session=session, team_id=team_id)
+        floor = None
+        if members < team.min_group_size:
+            floor = (
+                f"The team has {members} members, below its minimum group size of "
+                f"{team.min_group_size}, so no aggregate is shown or alerted on."
+            )
+        titles = {m.id: m.title for m in lookup.all_modes()}
+        message = blocks.status(
+            team.name,
+            found,
+            titles,
+            floor_note=floor,
+            recovery_day=(now.date() - window.opened_on).days if window else None,
+        )
+        to = recipients(session, team)
+    delivered = False
+    for user_id in to:
+        result = caller.call(
+            "chat.postMessage",
+            channel=user_id,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+        )
+        delivered = delivered or result.outcome is Outcome.OK
+    if delivered:
+        with db.unit_of_work() as session:
+            team_repo.get(session=session, team_id=team_id).digest_sent_on = now.date()
+    return delivered
