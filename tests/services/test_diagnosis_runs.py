@@ -1,0 +1,85 @@
+"""Diagnosis runs: recorded, resilient, routed to the owner (or whoever set the team up)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.services import diagnosis, teams
+from bot.storage import diagnosis as repo
+from bot.storage.models import Role
+from tests.services.conftest import Env, utc
+
+NOW = utc(2026, 12, 1, 12, 0)
+
+
+def test_a_team_without_an_owner_sends_the_1_1_alert_to_whoever_set_it_up(env: Env) -> None:
+    ref = teams.create_team(
+        db=env.db,
+        slack_team_id=env.slack.team_id,
+        name="Ops",
+        configured_by="UCONF",
+        rollout_start=date(2026, 11, 1),
+    )
+    teams.add_member(db=env.db, team_id=ref.id, slack_user_id="UM1")
+    result = diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
+    assert result.ok and "1.1" in result.detected
+    sent = env.slack.messages_in(env.slack.dm_channel("UCONF"))
+    assert len(sent) == 1 and "1.1" in sent[0]["text"] and "No named owner" in sent[0]["text"]
+
+
+def test_an_alert_is_not_repeated_and_a_clear_gets_a_short_note(env: Env) -> None:
+    ref = teams.create_team(
+        db=env.db,
+        slack_team_id=env.slack.team_id,
+        name="Ops",
+        configured_by="UCONF",
+        rollout_start=date(2026, 11, 1),
+    )
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
+    assert len(env.slack.messages_in(env.slack.dm_channel("UCONF"))) == 1
+    teams.add_member(db=env.db, team_id=ref.id, slack_user_id="UOWNER", role=Role.OWNER)
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
+    notes = env.slack.messages_in(env.slack.dm_channel("UOWNER"))
+    assert len(notes) == 1 and "has cleared" in notes[0]["text"]
+
+
+def test_every_run_is_recorded_and_one_failing_team_does_not_stop_the_rest(env: Env) -> None:
+    from bot.services import pulse
+    from bot.storage.models import Answer, Delivery, Member
+
+    good = teams.create_team(
+        db=env.db, slack_team_id=env.slack.team_id, name="Good", configured_by="UCONF"
+    )
+    bad = teams.create_team(
+        db=env.db, slack_team_id=env.slack.team_id, name="Bad", configured_by="UCONF"
+    )
+    member_id = teams.add_member(db=env.db, team_id=bad.id, slack_user_id="UM1")
+    started = pulse.start_now(db=env.db, team_id=bad.id, now=NOW)
+    with env.db.unit_of_work() as session:  # a corrupt stored answer breaks this team's run
+        member = session.get(Member, member_id)
+        delivery = Delivery(
+            workspace_id=member.workspace_id,
+            round_id=started.round_id,
+            member_id=member.id,
+            status="sent",
+            question_ids=["ai_frequency"],
+            due_at=NOW,
+            responded_at=NOW,
+        )
+        session.add(delivery)
+        session.flush()
+        session.add(
+            Answer(delivery_id=delivery.id, question_id="ai_frequency", question_version=1, value=5)
+        )
+    results = {
+        r.team_id: r
+        for r in diagnosis.run_all(db=env.db, caller=env.caller(), now=NOW, trigger="nightly")
+    }
+    assert results[good.id].ok and not results[bad.id].ok
+    with env.db.unit_of_work() as session:
+        (good_run,) = repo.runs(session=session, team_id=good.id)
+        (bad_run,) = repo.runs(session=session, team_id=bad.id)
+        assert (good_run.trigger, good_run.ok) == ("nightly", True)
+        assert bad_run.ok is False and bad_run.error.startswith("TypeError")
+        assert good_run.finished_at is not None and bad_run.finished_at is not None
