@@ -123,6 +123,12 @@ def test_a_healthy_team_gets_no_alert(running: RunningApp, slack: FakeSlack, env
     for monday in MONDAYS:
         _week(env, running, monday, _usage(people, "daily", UM00="several", UM01="few"))
     assert _alerts(slack) == {}
+    digests = [
+        m
+        for m in slack.messages_in(slack.dm_channel("UOWNER"))
+        if m["text"].startswith("Diagnosis for ")
+    ]
+    assert len(digests) == 2  # one weekly digest per closed round, nothing else
 
 
 def test_a_team_below_its_minimum_group_size_gets_no_aggregate_alert(

@@ -83,3 +83,33 @@ def test_every_run_is_recorded_and_one_failing_team_does_not_stop_the_rest(env: 
         assert (good_run.trigger, good_run.ok) == ("nightly", True)
         assert bad_run.ok is False and bad_run.error.startswith("TypeError")
         assert good_run.finished_at is not None and bad_run.finished_at is not None
+
+
+def test_recovery_opens_with_two_modes_in_a_stage_and_is_judged_on_day_60(env: Env) -> None:
+    from datetime import timedelta
+
+    from bot.services import owner
+
+    ref = teams.create_team(
+        db=env.db, slack_team_id=env.slack.team_id, name="Ops", rollout_start=date(2026, 10, 1)
+    )
+    teams.add_member(db=env.db, team_id=ref.id, slack_user_id="UOWNER", role=Role.OWNER)
+    owner.save_marks(
+        db=env.db, team_id=ref.id, user_id="UOWNER", ticked={"1.2", "1.7"}, notes={}, now=NOW
+    )
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
+    texts = [m["text"] for m in env.slack.messages_in(env.slack.dm_channel("UOWNER"))]
+    assert any("recovery needed" in t for t in texts)
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW + timedelta(days=30))
+    assert not any(
+        "day 30" in m["text"] for m in env.slack.messages_in(env.slack.dm_channel("UOWNER"))
+    )
+    diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW + timedelta(days=61))
+    verdicts = [
+        m
+        for m in env.slack.messages_in(env.slack.dm_channel("UOWNER"))
+        if "recovery window day" in m["text"]
+    ]
+    assert len(verdicts) == 1 and "Next step" in verdicts[0]["text"]
+    with env.db.unit_of_work() as session:
+        assert repo.open_recovery(session=session, team_id=ref.id) is None
