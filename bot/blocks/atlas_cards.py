@@ -149,8 +149,10 @@ def help_message(note: str | None = None) -> Reply:
         (f"{COMMAND} recovery", "the five-step way out of a stall"),
         (f"{COMMAND} me", "what is stored about you, with a delete button"),
         (f"{COMMAND} pause [until Dec 24]", "pause your weekly pulse; `resume` turns it back on"),
-        (f"{COMMAND} status", "your team's diagnosis (owners: in full; `status share on` shares "
-         "a summary)"),
+        (
+            f"{COMMAND} status",
+            "your team's diagnosis (owners: in full; `status share on` shares a summary)",
+        ),
         (f"{COMMAND} check", "rollout owners: the self-assessment for modes no pulse can see"),
         (f"{COMMAND} pulse now", "rollout owners: start this week's pulse today"),
         (f"{COMMAND} help", "this message"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -148,7 +149,7 @@ def cleared(team: str, mode: FailureMode, evidence: str) -> Message:
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
 
 
-def recovery_opened(team: str, diagnosis: Diagnosis, opened_on: Any) -> Message:
+def recovery_opened(team: str, diagnosis: Diagnosis, opened_on: date) -> Message:
     """Two or more modes in one stage: the recovery plan and its 60-day window."""
     stages = ", ".join(str(s) for s in diagnosis.recovery_stages)
     steps = "\n".join(f"{s.number}. *{s.title}.* {s.detail}" for s in RECOVERY_STEPS)
