@@ -34,6 +34,7 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench.ack_latency
 	$(BIN)/python -m bench.pulse_fanout
+	$(BIN)/python -m bench.diagnosis
 
 lint: setup
 	$(BIN)/ruff check .

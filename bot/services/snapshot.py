@@ -29,13 +29,15 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
     answers: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     go_to: dict[int, Counter[str]] = defaultdict(Counter)
     role_usage: dict[int, dict[str, str]] = defaultdict(dict)
-    for round_id, role, question_id, value in (
-        repo.answer_rows(session=session, round_ids=ids) if ids else ()
+    for round_id, role, question_id, value, count in (
+        repo.answer_counts(session=session, round_ids=ids) if ids else ()
     ):
         if question_id == "go_to_person":
-            go_to[round_id].update(value[:1])
+            for person in value[:1]:
+                go_to[round_id][person] += count
             continue
-        answers[round_id][question_id].update(value)
+        for option in value:
+            answers[round_id][question_id][option] += count
         if question_id == "ai_frequency" and role in repo.NAMED_ROLES and value:
             role_usage[round_id][role.value] = value[0]
     confidential = repo.confidential_counts(session=session, round_ids=ids) if ids else {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
@@ -52,16 +53,31 @@ def round_counts(*, session: Session, round_ids: Sequence[int]) -> dict[int, tup
     return {round_id: (int(sent or 0), int(answered or 0)) for round_id, sent, answered in rows}
 
 
-def answer_rows(
+def answer_counts(
     *, session: Session, round_ids: Sequence[int]
-) -> Sequence[tuple[int, Role, str, list[str]]]:
-    """(round id, the answerer's role, question id, value) for every stored answer."""
-    return session.execute(
-        select(Delivery.round_id, Member.role, Answer.question_id, Answer.value)
+) -> list[tuple[int, Role, str, list[str], int]]:
+    """(round id, the answerers' role, question id, value, how many gave it), grouped in SQL.
+
+    A year of a big team is a few hundred thousand answers but only a few thousand distinct
+    (round, role, question, value) groups, so the database counts and Python decodes each
+    distinct value once.
+    """
+    value_text = cast(Answer.value, String)
+    rows = session.execute(
+        select(Delivery.round_id, Member.role, Answer.question_id, value_text, func.count())
         .join(Delivery, Delivery.id == Answer.delivery_id)
         .join(Member, Member.id == Delivery.member_id)
         .where(Delivery.round_id.in_(round_ids))
+        .group_by(Delivery.round_id, Member.role, Answer.question_id, value_text)
     ).all()
+    decoded: dict[str, list[str]] = {}
+    result = []
+    for round_id, role, question_id, text, count in rows:
+        if text not in decoded:
+            value = json.loads(text)
+            decoded[text] = value if isinstance(value, list) else [value]
+        result.append((round_id, role, question_id, decoded[text], int(count)))
+    return result
 
 
 def confidential_counts(

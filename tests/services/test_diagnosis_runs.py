@@ -70,7 +70,12 @@ def test_every_run_is_recorded_and_one_failing_team_does_not_stop_the_rest(env: 
         session.add(delivery)
         session.flush()
         session.add(
-            Answer(delivery_id=delivery.id, question_id="ai_frequency", question_version=1, value=5)
+            Answer(
+                delivery_id=delivery.id,
+                question_id="ai_frequency",
+                question_version=1,
+                value=[{"not": "an option key"}],
+            )
         )
     results = {
         r.team_id: r
