@@ -170,3 +170,32 @@ def test_socket_mode_connects_through_slack_api_url_with_the_app_token(tmp_path:
         finally:
             process.terminate()
             assert process.wait(timeout=10) == 0  # SIGTERM is a clean stop
+
+
+def test_diagnose_runs_by_hand_and_alerts(tmp_path: Path, database_url: str) -> None:
+    from bot.services import teams
+    from bot.storage.db import Database
+
+    with FakeSlack() as slack:
+        db = Database.from_url(database_url)
+        team = teams.create_team(
+            db=db, slack_team_id=slack.team_id, name="Ops", configured_by="UCONF"
+        )
+        db.dispose()
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-cli",
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=database_url,
+        )
+        done = subprocess.run(
+            [*ATLAS_BOT, "diagnose", "--team", str(team.id)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"team {team.id}: ok; detected 1.1; 1 alerts sent" in done.stdout
+        assert "No named owner" in slack.messages_in(slack.dm_channel("UCONF"))[0]["text"]
