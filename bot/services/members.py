@@ -11,22 +11,16 @@ from atlas.questions import question, with_tools
 from bot.outbound import Caller, Outcome
 from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
-from bot.storage import workspaces as workspace_repo
 from bot.storage.db import Database
 from bot.storage.models import Member, PulseRound, Role, Team
 
 
-def _memberships(db_session: Session, slack_team_id: str, user_id: str) -> list[Member]:
-    workspace = workspace_repo.get_by_slack_id(session=db_session, slack_team_id=slack_team_id)
-    if workspace is None:
-        return []
-    return [
-        m
-        for m in team_repo.memberships(
-            session=db_session, workspace_id=workspace.id, slack_user_id=user_id
+def _memberships(session: Session, slack_team_id: str, user_id: str) -> list[Member]:
+    return list(
+        team_repo.active_memberships(
+            session=session, slack_team_id=slack_team_id, slack_user_id=user_id
         )
-        if m.active
-    ]
+    )
 
 
 def pause(*, db: Database, slack_team_id: str, user_id: str, until: date | None) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from atlas import lookup
 from atlas.diagnosis.model import Diagnosis, Finding, Source, Status
 from atlas.taxonomy import RECOVERY_THRESHOLD
 from bot.storage import diagnosis as repo
 from bot.storage import teams as team_repo
-from bot.storage import workspaces as workspace_repo
 from bot.storage.db import Database
 from bot.storage.models import Role, SelfAssessment, Team
 
@@ -29,18 +30,14 @@ class TeamView:
     recovery_day: int | None
 
 
-def _teams_of(session, slack_team_id: str, user_id: str) -> list[tuple[Team, bool]]:
-    workspace = workspace_repo.get_by_slack_id(session=session, slack_team_id=slack_team_id)
-    if workspace is None:
-        return []
-    seen = []
-    for member in team_repo.memberships(
-        session=session, workspace_id=workspace.id, slack_user_id=user_id
-    ):
-        if member.active:
-            team = session.get(Team, member.team_id)
-            seen.append((team, member.role is Role.OWNER or member.is_admin))
-    return seen
+def _teams_of(session: Session, slack_team_id: str, user_id: str) -> list[tuple[Team, bool]]:
+    """The person's teams, each with whether they see it in full (owner or workspace admin)."""
+    return [
+        (session.get(Team, m.team_id), m.role is Role.OWNER or m.is_admin)
+        for m in team_repo.active_memberships(
+            session=session, slack_team_id=slack_team_id, slack_user_id=user_id
+        )
+    ]
 
 
 def stored_diagnosis(session, team_id: int) -> Diagnosis | None:

@@ -50,6 +50,22 @@ def memberships(*, session: Session, workspace_id: int, slack_user_id: str) -> S
     ).all()
 
 
+def active_memberships(
+    *, session: Session, slack_team_id: str, slack_user_id: str
+) -> Sequence[Member]:
+    """One person's current team memberships in the workspace with this Slack team id."""
+    return session.scalars(
+        select(Member)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .where(
+            Workspace.slack_team_id == slack_team_id,
+            Member.slack_user_id == slack_user_id,
+            Member.active.is_(True),
+        )
+        .order_by(Member.id)
+    ).all()
+
+
 def members_with_role(*, session: Session, team_id: int, role: Role) -> Sequence[Member]:
     """Active members holding a role (e.g. the owner)."""
     return session.scalars(
