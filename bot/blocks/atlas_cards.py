@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -15,16 +12,8 @@ from slack_sdk.models.blocks import (
 )
 
 from atlas.taxonomy import RECOVERY_THRESHOLD, FailureMode, RecoveryStep, Stage
-from bot.blocks.common import attribution, quote_user_text, to_dicts
+from bot.blocks.common import Message, attribution, quote_user_text, to_dicts
 from bot.ids import COMMAND, BlockId
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An ephemeral reply: fallback text plus blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -39,7 +28,7 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def mode_card(mode: FailureMode, stage: Stage, team_note: str | None = None) -> Reply:
+def mode_card(mode: FailureMode, stage: Stage, team_note: str | None = None) -> Message:
     """The full card for one failure mode."""
     blocks: list[Block] = [
         HeaderBlock(text=f"{mode.id} · {mode.title}"[:150], block_id=BlockId.MODE_CARD),
@@ -62,10 +51,10 @@ def mode_card(mode: FailureMode, stage: Stage, team_note: str | None = None) -> 
         )
     )
     blocks.append(attribution())
-    return Reply(text=f"{mode.id} {mode.title}: {mode.description}", blocks=to_dicts(blocks))
+    return Message(text=f"{mode.id} {mode.title}: {mode.description}", blocks=to_dicts(blocks))
 
 
-def mode_list(groups: list[tuple[Stage, tuple[FailureMode, ...]]], title: str) -> Reply:
+def mode_list(groups: list[tuple[Stage, tuple[FailureMode, ...]]], title: str) -> Message:
     """Modes grouped by stage."""
     blocks: list[Block] = [HeaderBlock(text=title)]
     for stage, modes in groups:
@@ -81,10 +70,10 @@ def mode_list(groups: list[tuple[Stage, tuple[FailureMode, ...]]], title: str) -
     blocks.append(ContextBlock(elements=[_md(f"Open one with `{COMMAND} {example}`.")]))
     blocks.append(attribution())
     count = sum(len(m) for _, m in groups)
-    return Reply(text=f"{title}: {count} failure modes", blocks=to_dicts(blocks))
+    return Message(text=f"{title}: {count} failure modes", blocks=to_dicts(blocks))
 
 
-def search_results(query: str, modes: list[FailureMode]) -> Reply:
+def search_results(query: str, modes: list[FailureMode]) -> Message:
     """The best matches for a word search."""
     shown = quote_user_text(query)
     lines = "\n".join(
@@ -96,10 +85,10 @@ def search_results(query: str, modes: list[FailureMode]) -> Reply:
         attribution(),
     ]
     noun = "failure mode matches" if len(modes) == 1 else "failure modes match"
-    return Reply(text=f"{len(modes)} {noun} “{shown}”", blocks=to_dicts(blocks))
+    return Message(text=f"{len(modes)} {noun} “{shown}”", blocks=to_dicts(blocks))
 
 
-def not_found(query: str, suggestions: list[FailureMode], reason: str) -> Reply:
+def not_found(query: str, suggestions: list[FailureMode], reason: str) -> Message:
     """Nothing matched: say so plainly and offer the likeliest next step."""
     shown = quote_user_text(query)
     subject = f"“{shown}”" if shown else "that"
@@ -117,10 +106,10 @@ def not_found(query: str, suggestions: list[FailureMode], reason: str) -> Reply:
     ]
     if suggestions:  # modes are named, so the atlas is cited
         blocks.append(attribution())
-    return Reply(text=f"No failure mode matches {subject}.", blocks=to_dicts(blocks))
+    return Message(text=f"No failure mode matches {subject}.", blocks=to_dicts(blocks))
 
 
-def recovery_plan(steps: tuple[RecoveryStep, ...]) -> Reply:
+def recovery_plan(steps: tuple[RecoveryStep, ...]) -> Message:
     """The atlas's recovery pattern."""
     lines = "\n".join(f"{s.number}. *{s.title}.* {s.detail}" for s in steps)
     blocks: list[Block] = [
@@ -133,10 +122,10 @@ def recovery_plan(steps: tuple[RecoveryStep, ...]) -> Reply:
         ),
         attribution(),
     ]
-    return Reply(text="Recovering a stalled rollout: five steps", blocks=to_dicts(blocks))
+    return Message(text="Recovering a stalled rollout: five steps", blocks=to_dicts(blocks))
 
 
-def help_message(note: str | None = None) -> Reply:
+def help_message(note: str | None = None) -> Message:
     """What `/atlas` does."""
     commands = [
         (
@@ -173,10 +162,10 @@ def help_message(note: str | None = None) -> Reply:
         SectionBlock(text=_md(lines)),
         attribution(),
     ]
-    return Reply(text=f"How to use {COMMAND}", blocks=to_dicts(blocks))
+    return Message(text=f"How to use {COMMAND}", blocks=to_dicts(blocks))
 
 
-def render(answer: object) -> Reply:
+def render(answer: object) -> Message:
     """The reply for any answer from `services.reference.interpret`."""
     from bot.services import reference as r
 

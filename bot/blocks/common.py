@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
@@ -18,6 +19,14 @@ _SLACK_TOKEN = re.compile(r"<[^>]*>")
 _BROADCAST = re.compile(r"[@!](here|channel|everyone)\b", re.IGNORECASE)
 _FORMATTING = re.compile(r"[*_~`>]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a builder returns: fallback text plus validated blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
 
 
 def escape(text: str) -> str:

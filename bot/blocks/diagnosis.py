@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,9 +23,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from atlas.diagnosis.model import Diagnosis, Finding, RecoveryCheck, Source, Status
+from atlas.lookup import all_modes
 from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, Stage
-from bot.blocks.common import MAX_BLOCKS_PER_VIEW, attribution, escape, to_dicts
+from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, attribution, escape, to_dicts
 from bot.ids import COMMAND, ActionId, CallbackId
 
 RECOVERY_DAYS = 60
@@ -42,14 +42,6 @@ STATUS_WORDS = {
     Status.OK: "clear",
     Status.NOT_ENOUGH_DATA: "not enough data",
 }
-
-
-@dataclass(frozen=True)
-class Message:
-    """Fallback text and blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -182,12 +174,19 @@ def _line(finding: Finding, title: str) -> str:
 def status(
     team: str,
     diagnosis: Diagnosis,
-    titles: dict[str, str],
     *,
-    floor_note: str | None,
+    member_count: int,
+    min_group_size: int,
     recovery_day: int | None,
 ) -> Message:
     """The full diagnosis, by stage, for the owner (also the weekly digest)."""
+    titles = {m.id: m.title for m in all_modes()}
+    floor_note = None
+    if member_count < min_group_size:
+        floor_note = (
+            f"The team has {member_count} members, below its minimum group size of "
+            f"{min_group_size}, so no aggregate is shown or alerted on."
+        )
     blocks: list[Block] = [HeaderBlock(text=f"Diagnosis: {team}"[:150])]
     if floor_note:
         blocks.append(SectionBlock(text=_md(floor_note)))

@@ -16,8 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.atlas_cards import Reply
-from bot.blocks.common import escape, to_dicts
+from bot.blocks.common import Message, escape, to_dicts
 from bot.ids import COMMAND, ActionId
 from bot.services.members import MyData
 from bot.services.pulse_answers import Refusal
@@ -49,12 +48,12 @@ def _day(day: date) -> str:
     return day.strftime("%a %-d %b %Y")
 
 
-def text_reply(text: str) -> Reply:
+def text_reply(text: str) -> Message:
     """A one-section reply."""
-    return Reply(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
+    return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
 
 
-def paused(teams: list[str], until: date | None) -> Reply:
+def paused(teams: list[str], until: date | None) -> Message:
     """After /atlas pause."""
     if not teams:
         return text_reply(
@@ -68,14 +67,14 @@ def paused(teams: list[str], until: date | None) -> Reply:
     return text_reply(f"Paused the pulse for {_names(teams)} {when}. Enjoy the time off.")
 
 
-def resumed(teams: list[str]) -> Reply:
+def resumed(teams: list[str]) -> Message:
     """After /atlas resume."""
     if not teams:
         return text_reply("Your pulse was not paused; nothing to resume.")
     return text_reply(f"Welcome back: the pulse for {_names(teams)} is on again.")
 
 
-def bad_date(text: str) -> Reply:
+def bad_date(text: str) -> Message:
     """A pause date that could not be read."""
     return text_reply(
         f"I could not read a future date in “{escape(text[:40])}”. Try `{COMMAND} pause until "
@@ -106,7 +105,7 @@ def _delete_button(count: int) -> ButtonElement:
     )
 
 
-def my_data(data: MyData) -> Reply:
+def my_data(data: MyData) -> Message:
     """What the app stores about the person, with a delete button."""
     if not data.teams:
         return text_reply("You are not in any team here, and nothing is stored about you.")
@@ -146,10 +145,10 @@ def my_data(data: MyData) -> Reply:
     else:
         blocks.append(SectionBlock(text=_md("No answers are stored about you.")))
     blocks.append(ContextBlock(elements=[_md(WHO_SEES)]))
-    return Reply(text="What Adoption Atlas stores about you", blocks=to_dicts(blocks))
+    return Message(text="What Adoption Atlas stores about you", blocks=to_dicts(blocks))
 
 
-def deleted(count: int) -> Reply:
+def deleted(count: int) -> Message:
     """After the delete button."""
     if count == 0:
         return text_reply("There were no stored answers to delete.")
@@ -177,7 +176,7 @@ def refusal(reason: Refusal) -> str:
     return REFUSALS[reason]
 
 
-def pulse_started(team: str, created: bool, day: date) -> Reply:
+def pulse_started(team: str, created: bool, day: date) -> Message:
     """After /atlas pulse now."""
     if created:
         return text_reply(
@@ -190,7 +189,7 @@ def pulse_started(team: str, created: bool, day: date) -> Reply:
     )
 
 
-def not_owner() -> Reply:
+def not_owner() -> Message:
     """Refusal for owner-only commands."""
     return text_reply(
         f"Only a team's rollout owner can start a pulse. `{COMMAND} me` shows your own answers."

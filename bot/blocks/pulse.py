@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from atlas.questions import Kind, Question
-from bot.blocks.common import to_dicts
+from bot.blocks.common import Message, escape, to_dicts
 from bot.ids import COMMAND, ActionId
 from bot.services.pulse_view import PulseView
 from bot.storage.models import Role
@@ -45,14 +45,6 @@ class AnswerRef:
         if len(parts) != 3 or parts[0] != "pulse" or not parts[1].isdigit() or not parts[2]:
             return None
         return cls(int(parts[1]), parts[2][:40])
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message to post: fallback text, blocks and metadata."""
-
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 CONFIDENTIAL_NOTE = "Confidential: counted without your name. Once sent it cannot be changed."
@@ -184,6 +176,15 @@ def reminder_message(view: PulseView) -> Message:
         f"({len(view.questions)} clicks, about 30 seconds). It closes {_when(view)}."
     )
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
+
+
+def missed_rounds_text(team: str, days: str, grace_hours: int) -> str:
+    """The owner's note about rounds skipped because the app was down too long."""
+    return (
+        f"The weekly pulse for *{escape(team)}* of {days} was not sent: it was more than "
+        f"{grace_hours} h late when the app next ran, so it was skipped rather than sent at an "
+        "odd time. The next one goes out as scheduled; `/atlas pulse now` sends one today."
+    )
 
 
 def metadata(kind: str, delivery_id: int) -> dict[str, Any]:

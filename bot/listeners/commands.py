@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from atlas import lookup
 from bot.blocks import atlas_cards, member
 from bot.blocks import diagnosis as diagnosis_blocks
+from bot.blocks.common import Message
 from bot.context import AppContext
 from bot.ids import COMMAND
 from bot.listeners.guard import guarded
@@ -34,7 +35,7 @@ def register(app: App, ctx: AppContext) -> None:
     app.command(COMMAND)(guarded(atlas_command))
 
 
-def _reference(ctx: AppContext, command: dict[str, Any]) -> atlas_cards.Reply:
+def _reference(ctx: AppContext, command: dict[str, Any]) -> Message:
     """A mode card, with "in your team" for an owner whose team shows the mode."""
     answer = reference.interpret(command.get("text") or "")
     if isinstance(answer, reference.ShowMode):
@@ -67,7 +68,7 @@ def _check(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
-def _status(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+def _status(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     now = ctx.clock()
     setting = rest.strip().casefold()
     if setting in ("share on", "share off"):
@@ -83,37 +84,34 @@ def _status(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.
         replies.append(_status_of(view))
     if not replies:
         return member.text_reply("You are not in a team that Adoption Atlas follows yet.")
-    return atlas_cards.Reply(
+    return Message(
         text=" ".join(r.text for r in replies), blocks=[b for r in replies for b in r.blocks][:50]
     )
 
 
-def _status_of(view: owner.TeamView) -> atlas_cards.Reply:
+def _status_of(view: owner.TeamView) -> Message:
     if view.diagnosis is None:
         message = diagnosis_blocks.not_yet(view.name)
     elif view.full:
-        floor = None
-        if view.member_count < view.min_group_size:
-            floor = (
-                f"The team has {view.member_count} members, below its minimum group size "
-                f"of {view.min_group_size}: aggregates are not shown or alerted on."
-            )
-        titles = {m.id: m.title for m in lookup.all_modes()}
         message = diagnosis_blocks.status(
-            view.name, view.diagnosis, titles, floor_note=floor, recovery_day=view.recovery_day
+            view.name,
+            view.diagnosis,
+            member_count=view.member_count,
+            min_group_size=view.min_group_size,
+            recovery_day=view.recovery_day,
         )
     elif view.shared:
         message = diagnosis_blocks.summary(view.name, view.diagnosis)
     else:
         message = diagnosis_blocks.not_shared(view.name)
-    return atlas_cards.Reply(text=message.text, blocks=message.blocks)
+    return Message(text=message.text, blocks=message.blocks)
 
 
 def _ids(command: dict[str, Any]) -> dict[str, str]:
     return {"slack_team_id": command.get("team_id", ""), "user_id": command.get("user_id", "")}
 
 
-def _pause(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+def _pause(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     until = None
     if rest.strip():
         today = ctx.clock().astimezone(zone(command.get("tz"))).date()
@@ -123,15 +121,15 @@ def _pause(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.R
     return member.paused(members.pause(db=ctx.db, until=until, **_ids(command)), until)
 
 
-def _resume(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+def _resume(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     return member.resumed(members.resume(db=ctx.db, **_ids(command)))
 
 
-def _me(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+def _me(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     return member.my_data(members.my_data(db=ctx.db, **_ids(command)))
 
 
-def _pulse(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.Reply:
+def _pulse(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     if rest.strip().casefold() != "now":
         return member.text_reply(f"Did you mean `{COMMAND} pulse now`? It starts a pulse today.")
     owned = members.owned_teams(db=ctx.db, **_ids(command))
@@ -141,7 +139,7 @@ def _pulse(ctx: AppContext, command: dict[str, Any], rest: str) -> atlas_cards.R
     for team_id, name in owned:
         started = pulse.start_now(db=ctx.db, team_id=team_id, now=ctx.clock())
         replies.append(member.pulse_started(name, started.created, started.local_date))
-    return atlas_cards.Reply(
+    return Message(
         text=" ".join(r.text for r in replies), blocks=[b for r in replies for b in r.blocks]
     )
 

@@ -17,12 +17,13 @@ from atlas import lookup
 from atlas.diagnosis.engine import diagnose, usage_share
 from atlas.diagnosis.model import Diagnosis, Finding, Status, TeamSnapshot
 from bot.blocks import diagnosis as blocks
+from bot.blocks.common import Message
 from bot.outbound import Caller, Outcome
 from bot.services import snapshot as snapshots
 from bot.storage import diagnosis as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
-from bot.storage.models import FindingRecord, RecoveryWindowRecord, Role, Team, Workspace
+from bot.storage.models import FindingRecord, RecoveryWindowRecord, Team
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +44,14 @@ class RunResult:
 
 @dataclass(frozen=True)
 class _Notice:
-    message: blocks.Message
+    message: Message
     finding_id: int | None = None  # set for alerts: marked as sent once delivered
     severity: float | None = None
 
 
 def recipients(session: Session, team: Team) -> list[str]:
     """Who hears about the team's diagnosis: its owners, else whoever set the team up."""
-    owners = [
-        m.slack_user_id
-        for m in team_repo.members_with_role(session=session, team_id=team.id, role=Role.OWNER)
-    ]
-    if owners:
-        return owners
-    fallback = team.configured_by or session.get(Workspace, team.workspace_id).installed_by_user_id
-    return [fallback] if fallback else []
+    return team_repo.owner_recipients(session=session, team=team)
 
 
 def run_team(
@@ -193,6 +187,23 @@ def _recovery(
     return []
 
 
+def _post_to(caller: Caller, to: list[str], message: Message) -> tuple[bool, bool]:
+    """DM a message to each recipient: (reached at least one, Slack said the app is gone)."""
+    delivered = False
+    for user_id in to:
+        result = caller.call(
+            "chat.postMessage",
+            channel=user_id,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+        )
+        delivered = delivered or result.outcome is Outcome.OK
+        if result.outcome is Outcome.STOP:
+            return delivered, True
+    return delivered, False
+
+
 def _send(
     db: Database, caller: Caller, to: list[str], notices: list[_Notice], now: datetime
 ) -> int:
@@ -200,18 +211,9 @@ def _send(
         log.warning("diagnosis has %d notices but nobody to send them to", len(notices))
     sent = 0
     for notice in notices:
-        delivered = False
-        for user_id in to:
-            result = caller.call(
-                "chat.postMessage",
-                channel=user_id,
-                text=notice.message.text,
-                blocks=notice.message.blocks,
-                unfurl_links=False,
-            )
-            delivered = delivered or result.outcome is Outcome.OK
-            if result.outcome is Outcome.STOP:
-                return sent
+        delivered, stopped = _post_to(caller, to, notice.message)
+        if stopped:
+            return sent
         if delivered and notice.finding_id is not None:
             with db.unit_of_work() as session:
                 record = repo.finding(session=session, finding_id=notice.finding_id)
@@ -269,31 +271,15 @@ def digest(*, db: Database, team_id: int, caller: Caller, now: datetime) -> bool
             return False
         members = len(team_repo.active_members(session=session, team_id=team_id))
         window = repo.open_recovery(session=session, team_id=team_id)
-        floor = None
-        if members < team.min_group_size:
-            floor = (
-                f"The team has {members} members, below its minimum group size of "
-                f"{team.min_group_size}, so no aggregate is shown or alerted on."
-            )
-        titles = {m.id: m.title for m in lookup.all_modes()}
         message = blocks.status(
             team.name,
             found,
-            titles,
-            floor_note=floor,
+            member_count=members,
+            min_group_size=team.min_group_size,
             recovery_day=(now.date() - window.opened_on).days if window else None,
         )
         to = recipients(session, team)
-    delivered = False
-    for user_id in to:
-        result = caller.call(
-            "chat.postMessage",
-            channel=user_id,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,
-        )
-        delivered = delivered or result.outcome is Outcome.OK
+    delivered, _ = _post_to(caller, to, message)
     if delivered:
         with db.unit_of_work() as session:
             team_repo.get(session=session, team_id=team_id).digest_sent_on = now.date()

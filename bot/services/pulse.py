@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from atlas.questions import pulse_questions
 from bot.blocks import pulse as blocks
+from bot.blocks.common import Message
 from bot.outbound import Caller, CallResult, Outcome
 from bot.scheduling.calendar import (
     WorkCalendar,
@@ -36,7 +37,6 @@ from bot.storage.models import (
     DeliveryStatus,
     Member,
     PulseRound,
-    Role,
     RoundStatus,
     Team,
     Workspace,
@@ -359,7 +359,7 @@ def _send_pulse(
 
 
 def _post_dm(
-    caller: Caller, user_id: str, message: blocks.Message, kind: str, delivery_id: int
+    caller: Caller, user_id: str, message: Message, kind: str, delivery_id: int
 ) -> CallResult:
     """DM a person, tagging the message so that a lost send can be found in the history."""
     return caller.call(
@@ -534,19 +534,8 @@ def notify_missed(*, db: Database, team_id: int, caller: Caller, now: datetime) 
             return 0
         ids = [r.id for r in missed]
         days = ", ".join(r.local_date.strftime("%a %-d %b") for r in missed)
-        recipients = [
-            m.slack_user_id
-            for m in team_repo.members_with_role(session=session, team_id=team_id, role=Role.OWNER)
-        ]
-        if not recipients:
-            installer = session.get(Workspace, team.workspace_id).installed_by_user_id
-            recipients = [installer] if installer else []
-        text = (
-            f"The weekly pulse for *{team.name}* of {days} was not sent: it was more than "
-            f"{team.catchup_grace_hours} h late when the app next ran, so it was skipped rather "
-            "than sent at an odd time. The next one goes out as scheduled; `/atlas pulse now` "
-            "sends one today."
-        )
+        recipients = team_repo.owner_recipients(session=session, team=team)
+        text = blocks.missed_rounds_text(team.name, days, team.catchup_grace_hours)
     delivered = not recipients
     for user_id in recipients:
         result = caller.call("chat.postMessage", channel=user_id, text=text)

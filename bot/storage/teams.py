@@ -121,3 +121,15 @@ def replace_holidays(*, session: Session, team_id: int, days: dict[date, str | N
     session.execute(delete(TeamHoliday).where(TeamHoliday.team_id == team_id))
     for day, name in sorted(days.items()):
         session.add(TeamHoliday(team_id=team_id, day=day, name=name))
+
+
+def owner_recipients(*, session: Session, team: Team) -> list[str]:
+    """Who hears about a team: its owners, else whoever set it up, else the app's installer."""
+    owners = [
+        m.slack_user_id
+        for m in members_with_role(session=session, team_id=team.id, role=Role.OWNER)
+    ]
+    if owners:
+        return owners
+    fallback = team.configured_by or session.get(Workspace, team.workspace_id).installed_by_user_id
+    return [fallback] if fallback else []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from bot.sandbox.people import Person
 from bot.sandbox.running import RunningApp
 from bot.storage.models import Role
 from tests.services.conftest import Env, utc
+from tests.waiting import eventually
 
 NY = "America/New_York"
 MONDAYS = [utc(2026, 11, 16, 15, 0), utc(2026, 11, 23, 15, 0)]
@@ -22,13 +22,6 @@ CLOSE = timedelta(days=4, hours=8, minutes=30)  # Friday 18:30 New York
 @pytest.fixture
 def env(running: RunningApp, slack: FakeSlack) -> Env:
     return Env(db=running.db, slack=slack, app=running.ctx)
-
-
-def _wait(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def _team(env: Env, members: int, *, rollout_days: int = 40) -> list[str]:
@@ -55,7 +48,7 @@ def _week(env: Env, running: RunningApp, monday, answers: dict[str, dict[str, ob
         for question_id, value in chosen.items():
             assert person.answer(question_id, value).status == 200
             expected += 1
-    _wait(lambda: len(env.slack.responses) >= expected)
+    eventually(lambda: len(env.slack.responses) >= expected)
     time.sleep(0.1)
     env.tick(monday + CLOSE)
 
@@ -167,7 +160,7 @@ def test_the_owner_acknowledges_snoozes_or_silences_an_alert(
         channel_id=slack.dm_channel("UOWNER"),
     )
     assert other.status == 200
-    _wait(
+    eventually(
         lambda: any("Only the team's rollout owner" in r.get("text", "") for r in slack.responses)
     )
     running.sender().block_action(
@@ -181,7 +174,7 @@ def test_the_owner_acknowledges_snoozes_or_silences_an_alert(
         message=message,
         channel_id=slack.dm_channel("UOWNER"),
     )
-    _wait(
+    eventually(
         lambda: (
             "Marked not applicable"
             in str(slack.message(message["channel"], message["ts"])["blocks"])
@@ -225,7 +218,7 @@ def test_the_self_assessment_modal_saves_marks_that_count(
     refused = sender.command("check", user_id="UM00").json
     assert "Only a team's rollout owner" in refused["text"]
     assert sender.command("check", user_id="UOWNER").status == 200
-    _wait(lambda: bool(slack.calls_to("views.open")))
+    eventually(lambda: bool(slack.calls_to("views.open")))
     view = slack.calls_to("views.open")[0].json("view")
     assert len(view["blocks"]) <= 100
     values = {
@@ -242,9 +235,9 @@ def test_the_self_assessment_modal_saves_marks_that_count(
     }
     reply = sender.view_submission(view, values, user_id="UOWNER")
     assert reply.status == 200
-    _wait(lambda: "1.2" in _alerts(slack) and "1.7" in _alerts(slack))
+    eventually(lambda: "1.2" in _alerts(slack) and "1.7" in _alerts(slack))
     # Two modes in stage 1: the atlas says recovery is needed, and the window opens.
-    _wait(
+    eventually(
         lambda: (
             "Recovery needed"
             in str([m.get("blocks") for m in slack.messages_in(slack.dm_channel("UOWNER"))])

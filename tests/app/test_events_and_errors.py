@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from slack_bolt import Ack
@@ -12,6 +11,7 @@ from bot.listeners.guard import guarded
 from bot.sandbox import FakeSlack
 from bot.sandbox.running import RunningApp
 from bot.storage import workspaces as repo
+from tests.waiting import eventually
 
 
 def _workspace(running: RunningApp, team_id: str = "T0SANDBOX"):
@@ -34,9 +34,7 @@ def test_removing_the_app_marks_the_workspace_inactive(
         event["tokens"] = {"bot": ["U0ATLASBOT"]}
     reply = running.sender().event(event)
     assert reply.status == 200
-    deadline = time.monotonic() + 3
-    while _workspace(running).active and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: not _workspace(running).active, 3)
     row = _workspace(running)
     assert row.active is False and row.deactivated_at is not None
 
@@ -46,9 +44,7 @@ def test_opening_the_home_tab_publishes_it(running: RunningApp, slack: FakeSlack
         {"type": "app_home_opened", "user": "U0MEMBER1", "tab": "home", "channel": "D1"}
     )
     assert reply.status == 200
-    deadline = time.monotonic() + 3
-    while slack.published_view("U0MEMBER1") is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: slack.published_view("U0MEMBER1") is not None, 3)
     view = slack.published_view("U0MEMBER1")
     assert view is not None and view["type"] == "home"
     assert "/atlas 2.2" in str(view["blocks"])
@@ -64,9 +60,7 @@ def test_a_failing_web_api_does_not_fail_the_event(
             {"type": "app_home_opened", "user": "U0MEMBER1", "tab": "home", "channel": "D1"}
         )
         assert reply.status == 200
-        deadline = time.monotonic() + 3
-        while not caplog.records and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: bool(caplog.records), 3)
     assert "error id" in caplog.records[0].getMessage()
     assert slack.calls_to("views.publish", outcome="error:account_inactive")
 
@@ -86,9 +80,7 @@ def test_an_error_after_the_ack_still_answers_at_once_and_tells_the_user(
     running.app.command("/boom")(guarded(_boom_after_ack))
     reply = running.sender().command("", command="/boom")
     assert reply.status == 200 and reply.elapsed < 1.0  # not a 3 s hang then 404
-    deadline = time.monotonic() + 3
-    while not slack.responses and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: bool(slack.responses), 3)
     assert "error id" in slack.responses[0]["text"]
     assert slack.responses[0]["response_type"] == "ephemeral"
     assert "Traceback" not in slack.responses[0]["text"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from bot.storage.models import (
     Role,
 )
 from tests.services.conftest import Env, utc
+from tests.waiting import eventually
 
 NY = "America/New_York"
 MONDAY = utc(2026, 11, 30, 15, 0)
@@ -50,13 +50,6 @@ def _person(running: RunningApp, slack: FakeSlack, user_id: str) -> Person:
     return Person(user_id, slack, running.sender())
 
 
-def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
-
-
 def _answers(env: Env) -> dict[tuple[str, str], list[str]]:
     from bot.storage.models import Member
 
@@ -81,7 +74,7 @@ def test_a_round_end_to_end_the_tick_sends_people_click_answers_are_stored(
     assert ana.answer("ai_tools", ["chatgpt", "other"]).status == 200
     assert ana.answer("time_saved", "30m_2h").status == 200
     assert ana.answer("go_to_person", "ULEAD").status == 200
-    _eventually(lambda: len(_answers(env)) == 4)
+    eventually(lambda: len(_answers(env)) == 4)
     assert _answers(env) == {
         ("UANA", "ai_frequency"): ["several"],
         ("UANA", "ai_tools"): ["chatgpt", "other"],
@@ -89,7 +82,7 @@ def test_a_round_end_to_end_the_tick_sends_people_click_answers_are_stored(
         ("UANA", "go_to_person"): ["ULEAD"],
     }
     # The message updated in place: the choice is marked and saved.
-    _eventually(lambda: "saved" in str(slack.message(pulse["channel"], pulse["ts"])["blocks"]))
+    eventually(lambda: "saved" in str(slack.message(pulse["channel"], pulse["ts"])["blocks"]))
     blocks = slack.message(pulse["channel"], pulse["ts"])["blocks"]
     frequency = next(b for b in blocks if b.get("block_id", "").endswith("|ai_frequency"))
     chosen = [e["value"] for e in frequency["elements"] if e.get("style") == "primary"]
@@ -103,9 +96,9 @@ def test_an_answer_can_be_changed_until_the_round_closes(
     env.tick(MONDAY)
     ana = _person(running, slack, "UANA")
     ana.answer("ai_frequency", "none")
-    _eventually(lambda: _answers(env).get(("UANA", "ai_frequency")) == ["none"])
+    eventually(lambda: _answers(env).get(("UANA", "ai_frequency")) == ["none"])
     ana.answer("ai_frequency", "daily")
-    _eventually(lambda: _answers(env).get(("UANA", "ai_frequency")) == ["daily"])
+    eventually(lambda: _answers(env).get(("UANA", "ai_frequency")) == ["daily"])
     with env.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Answer)) == 1
 
@@ -127,7 +120,7 @@ def test_a_double_click_and_a_retried_request_store_one_answer(
         thread.start()
     for thread in threads:
         thread.join()
-    _eventually(lambda: ("UANA", "time_saved") in _answers(env))
+    eventually(lambda: ("UANA", "time_saved") in _answers(env))
     time.sleep(0.2)
     with env.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Answer)) == 1
@@ -141,7 +134,7 @@ def test_a_click_by_someone_else_is_politely_refused_and_changes_nothing(
     env.tick(MONDAY)
     ana = _person(running, slack, "UANA")
     assert ana.answer("ai_frequency", "daily", as_user="UBEN").status == 200
-    _eventually(lambda: any("someone else" in r.get("text", "") for r in slack.responses))
+    eventually(lambda: any("someone else" in r.get("text", "") for r in slack.responses))
     refusal = next(r for r in slack.responses if "someone else" in r.get("text", ""))
     assert refusal["response_type"] == "ephemeral" and refusal["replace_original"] is False
     assert _answers(env) == {}
@@ -154,10 +147,10 @@ def test_a_click_on_a_closed_round_is_refused_and_changes_nothing(
     env.tick(MONDAY)
     ana = _person(running, slack, "UANA")
     ana.answer("ai_frequency", "few")
-    _eventually(lambda: ("UANA", "ai_frequency") in _answers(env))
+    eventually(lambda: ("UANA", "ai_frequency") in _answers(env))
     env.tick(utc(2026, 12, 4, 23, 30))  # Friday 18:30 New York: the round closes
     ana.answer("ai_frequency", "daily")
-    _eventually(lambda: any("has closed" in r.get("text", "") for r in slack.responses))
+    eventually(lambda: any("has closed" in r.get("text", "") for r in slack.responses))
     assert _answers(env)[("UANA", "ai_frequency")] == ["few"]
 
 
@@ -213,7 +206,7 @@ def test_me_shows_my_answers_and_deletes_them_after_confirming(
     ana = _person(running, slack, "UANA")
     ana.answer("ai_frequency", "daily")
     ana.answer("go_to_person", "ULEAD")
-    _eventually(lambda: len(_answers(env)) == 2)
+    eventually(lambda: len(_answers(env)) == 2)
     me = running.sender().command("me", user_id="UANA").json
     text = str(me["blocks"])
     assert "How often did you use AI tools for your work this week? → Daily" in text
@@ -229,7 +222,7 @@ def test_me_shows_my_answers_and_deletes_them_after_confirming(
         },
         user_id="UANA",
     )
-    _eventually(lambda: _answers(env) == {})
+    eventually(lambda: _answers(env) == {})
     ben = running.sender().command("me", user_id="UBEN").json
     assert "No answers are stored about you" in str(ben["blocks"])
 
@@ -258,10 +251,10 @@ def test_confidential_answers_are_counted_but_not_linked_to_anyone(
     stale = _person(running, slack, "UANA").latest_pulse()  # as first shown, with buttons
     for user_id, choice in (("UANA", "yes"), ("UBEN", "no")):
         assert _person(running, slack, user_id).answer("confidential_paste", choice).status == 200
-    _eventually(lambda: _count(env, ConfidentialResponse) == 2)
+    eventually(lambda: _count(env, ConfidentialResponse) == 2)
     ana = _person(running, slack, "UANA")
     ana.answer("confidential_paste", "no", message=stale)  # cannot change: not linked to her
-    _eventually(lambda: any("already counted" in r.get("text", "") for r in slack.responses))
+    eventually(lambda: any("already counted" in r.get("text", "") for r in slack.responses))
     with env.db.unit_of_work() as session:
         tallies = {t.option_key: t.count for t in session.scalars(select(ConfidentialTally))}
     assert tallies == {"yes": 1, "no": 1}
@@ -281,7 +274,7 @@ def test_one_reminder_goes_to_those_who_have_not_answered(
     _team(env, reminder_delay_hours=24)
     env.tick(MONDAY)
     _person(running, slack, "UANA").answer("ai_frequency", "daily")
-    _eventually(lambda: ("UANA", "ai_frequency") in _answers(env))
+    eventually(lambda: ("UANA", "ai_frequency") in _answers(env))
     env.tick(MONDAY + timedelta(hours=23))
     env.tick(MONDAY + timedelta(hours=24))
     env.tick(MONDAY + timedelta(hours=30))
