@@ -6,12 +6,15 @@ modules are re-imported by every child process they spawn, whose memory may be m
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
+import resource
 import subprocess
+import traceback
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -91,3 +94,54 @@ def find_postgres() -> str | None:
         return None
     found = subprocess.run([str(script)], capture_output=True, text=True, check=False, timeout=60)
     return found.stdout.strip() or None
+
+
+def peak_mib() -> float:
+    """This process's own peak resident memory so far (VmHWM; ru_maxrss where there is no /proc).
+
+    Not ru_maxrss on Linux: a spawned child inherits its parent's peak there (exec folds the
+    forking process's high-water mark into it), so every child would report at least the parent.
+    """
+    with suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _child(fn: Callable[..., object], args: tuple[object, ...], conn: object) -> None:
+    """Child process: run `fn(*args)`; send back its result or the error."""
+    try:
+        conn.send(("ok", fn(*args)))  # type: ignore[attr-defined]
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))  # type: ignore[attr-defined]
+    finally:
+        conn.close()  # type: ignore[attr-defined]
+
+
+def run_in_child(
+    fn: Callable[..., object], args: tuple[object, ...], *, label: str, timeout: float
+) -> object:
+    """Run `fn(*args)` in a spawned process (so its peak memory is its own) and return its
+    result; past `timeout` it is killed and TimeoutError is raised."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(fn, args, theirs), daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        if not ours.poll(timeout):
+            raise TimeoutError(f"{label}: no result after {timeout:.0f} s")
+        try:
+            status, payload = ours.recv()
+        except EOFError:
+            raise RuntimeError(f"{label}: the measuring process died") from None
+        if status != "ok":
+            raise RuntimeError(f"{label} failed:\n{payload}")
+        return payload
+    finally:
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+        ours.close()

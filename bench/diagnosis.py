@@ -9,21 +9,17 @@ so its peak memory is its own. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import random
-import resource
 import statistics
 import sys
 import tempfile
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,7 +27,15 @@ from sqlalchemy import Engine, insert, text
 
 from atlas.diagnosis.engine import diagnose
 from atlas.questions import DEFAULT_TOOLS, Question, pulse_questions, question, rotating_for_round
-from bench._report import ROOT, find_postgres, machine, postgres_database, write_section
+from bench import _report
+from bench._report import (
+    ROOT,
+    find_postgres,
+    machine,
+    peak_mib,
+    postgres_database,
+    write_section,
+)
 from bot.app import make_web_client
 from bot.outbound import Caller
 from bot.services import diagnosis
@@ -470,15 +474,6 @@ def timed(function: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - began, result
 
 
-def peak_mib() -> float:
-    """This process's own peak resident memory so far (VmHWM: ru_maxrss counts the parent's)."""
-    with suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def measure(job: Job) -> Measured:
     """Open the app's database and Caller, then time the diagnosis as `job.scenario` asks."""
     settings = load_settings(
@@ -561,39 +556,9 @@ def measure(job: Job) -> Measured:
     )
 
 
-def _child(job: Job, conn: Connection) -> None:
-    """Child process: measure one job; send back a Measured or the error."""
-    try:
-        conn.send(("ok", measure(job)))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
-
-
 def run_in_child(job: Job, timeout: float) -> Measured:
     """Measure `job` in a spawned process; past `timeout` it is killed and this raises."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(job, theirs), daemon=True)
-    process.start()
-    theirs.close()
-    try:
-        if not ours.poll(timeout):
-            raise TimeoutError(f"{job.scenario}: no result after {timeout:.0f} s")
-        try:
-            status, payload = ours.recv()
-        except EOFError:
-            raise RuntimeError(f"{job.scenario}: the measuring process died") from None
-        if status != "ok":
-            raise RuntimeError(f"{job.scenario} failed:\n{payload}")
-        return payload
-    finally:
-        process.join(10)
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
-        ours.close()
+    return _report.run_in_child(measure, (job,), label=job.scenario, timeout=timeout)
 
 
 # --- reporting ----------------------------------------------------------------------------------

@@ -8,24 +8,22 @@ from the repository root: `python -m bench.pulse_fanout [--quick] [--members N] 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import sys
 import tempfile
 import time
-import traceback
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as clock_time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench._report import ROOT, machine, postgres_database, write_section
+from bench import _report
+from bench._report import ROOT, machine, peak_mib, postgres_database, write_section
 
 if TYPE_CHECKING:
     from bot.sandbox.rate_limits import RateLimiter
@@ -284,44 +282,25 @@ def plain_fanout(
     return run
 
 
-def _peak_rss_mib() -> float:
-    """This process's own peak resident memory so far (VmHWM; ru_maxrss where there is no /proc).
-
-    Not ru_maxrss on Linux: a spawned child inherits its parent's peak there (exec folds the
-    forking process's high-water mark into it), so every child would report at least the parent.
-    """
-    with suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def _contend(
     contender: Contender,
     api_url: str,
     people: list[str],
     scale: float,
     trace: bool,
-    conn: Connection,
-) -> None:
-    """Child process: prepare, run and time one contender; send back a ChildRun or the error."""
-    try:
-        prepare = app_fanout if contender.kind == "app" else plain_fanout
-        run = prepare(contender, api_url, people, scale)
-        start_mib = _peak_rss_mib()
-        if trace:
-            tracemalloc.start()
-        began = time.perf_counter()
-        detail = run()
-        wall = time.perf_counter() - began
-        traced = tracemalloc.get_traced_memory()[1] / MIB if trace else None
-        tracemalloc.stop()
-        conn.send(("ok", ChildRun(wall, start_mib, _peak_rss_mib(), traced, detail)))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
+) -> ChildRun:
+    """Child process: prepare, run and time one contender."""
+    prepare = app_fanout if contender.kind == "app" else plain_fanout
+    run = prepare(contender, api_url, people, scale)
+    start_mib = peak_mib()
+    if trace:
+        tracemalloc.start()
+    began = time.perf_counter()
+    detail = run()
+    wall = time.perf_counter() - began
+    traced = tracemalloc.get_traced_memory()[1] / MIB if trace else None
+    tracemalloc.stop()
+    return ChildRun(wall, start_mib, peak_mib(), traced, detail)
 
 
 def run_in_child(
@@ -333,32 +312,16 @@ def run_in_child(
     timeout: float,
 ) -> ChildRun:
     """Run one contender in a spawned process; a run past `timeout` is killed and reported."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_contend, args=(contender, api_url, people, scale, trace, theirs), daemon=True
-    )
     began = time.perf_counter()
-    process.start()
-    theirs.close()
     try:
-        if not ours.poll(timeout):
-            return ChildRun(
-                time.perf_counter() - began, 0, 0, None, f"KILLED after {timeout:.0f} s"
-            )
-        try:
-            status, payload = ours.recv()
-        except EOFError:
-            raise RuntimeError(f"{contender.label}: the process died") from None
-        if status != "ok":
-            raise RuntimeError(f"{contender.label} failed:\n{payload}")
-        return payload
-    finally:
-        process.join(10)
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
-        ours.close()
+        return _report.run_in_child(
+            _contend,
+            (contender, api_url, people, scale, trace),
+            label=contender.label,
+            timeout=timeout,
+        )
+    except TimeoutError:
+        return ChildRun(time.perf_counter() - began, 0, 0, None, f"KILLED after {timeout:.0f} s")
 
 
 # --- measuring ----------------------------------------------------------------------------------
