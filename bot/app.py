@@ -18,7 +18,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.context import AppContext
-from bot.listeners import commands, diagnosis_actions, events, pulse_actions
+from bot.listeners import (
+    check_ins,
+    commands,
+    diagnosis_actions,
+    events,
+    home,
+    membership,
+    office_hours,
+    pulse_actions,
+    setup,
+    workflows,
+)
 from bot.services import workspaces
 from bot.settings import Settings
 
@@ -66,6 +77,12 @@ def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
     events.register(app, ctx)
     pulse_actions.register(app, ctx)
     diagnosis_actions.register(app, ctx)
+    home.register(app, ctx)
+    setup.register(app, ctx)
+    membership.register(app, ctx)
+    workflows.register(app, ctx)
+    office_hours.register(app, ctx)
+    check_ins.register(app, ctx)
     return app
 
 

@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--team", type=int, required=True, help="the team's id")
     run.add_argument("--now", action="store_true", help="start a round now instead of waiting")
 
+    from bot.team_cli import add_parser as add_team_parser
+
+    add_team_parser(sub)
+
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -77,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diagnose(settings, args)
         if args.command == "pulse":
             return _pulse_run(settings, args)
+        if args.command == "team":
+            from bot.team_cli import run as run_team_command
+
+            return run_team_command(settings, args)
         if args.command == "demo":
             from bot.demo import run_demo
 

@@ -38,7 +38,11 @@ class AppContext:
 
     @cached_property
     def caller(self) -> Caller:
-        """The paced Web API caller for work sent from listener threads (one per app)."""
+        """The paced Web API caller for work sent from listener threads (one per app).
+
+        A simulation may assign its own (`ctx.caller = …`), e.g. one whose waits pass in its
+        virtual time, as the demo does.
+        """
         from bot.app import make_web_client  # bot.app builds on this module
 
         token = self.settings.slack_bot_token

@@ -3,15 +3,18 @@
 On top of each rule's own finding the engine adds what needs history: `since` (the first round
 of the current run of detections), CLEARED (detected as of the previous round, not now), and the
 owner's self-assessment marks. "As of a round" means the closed rounds up to it, with `now` at
-the end of that round's day, so workflows and check-ins after it do not count either.
+the end of that round's day, so workflows and check-ins after it do not count either. It also
+measures the weekly cadence (recovery step 4) from office hours and check-ins.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time
+from statistics import median
 
 from atlas.diagnosis.model import (
+    Cadence,
     Diagnosis,
     Finding,
     Mark,
@@ -34,7 +37,27 @@ NEXT_STEP = (
     "authority to run it, or bring in someone from outside for a fresh look."
 )
 
-__all__ = ["RECOVERY_DAYS", "RECOVERY_USAGE_GAIN", "diagnose", "live_stages", "usage_share"]
+
+@dataclass(frozen=True)
+class CadenceRule:
+    """Recovery step 4: how much of the weekly rhythm has to be back to count as restarted."""
+
+    weeks: int = 4  # the last 4 non-holiday weeks
+    office_hours: int = 3  # weeks whose office hours were held with at least one person there
+    check_ins: int = 3  # owner check-ins answered
+
+
+CADENCE = CadenceRule()
+
+__all__ = [
+    "CADENCE",
+    "RECOVERY_DAYS",
+    "RECOVERY_USAGE_GAIN",
+    "cadence",
+    "diagnose",
+    "live_stages",
+    "usage_share",
+]
 
 
 def diagnose(snapshot: TeamSnapshot) -> Diagnosis:
@@ -49,12 +72,42 @@ def diagnose(snapshot: TeamSnapshot) -> Diagnosis:
         if f.status is Status.DETECTED:
             per_stage[f.stage] = per_stage.get(f.stage, 0) + 1
     recovery = tuple(sorted(s for s, n in per_stage.items() if n >= RECOVERY_THRESHOLD))
+    rhythm = cadence(snapshot)
     return Diagnosis(
         findings=findings,
         live_stages=live_stages(snapshot),
         recovery_stages=recovery,
         recovery_plan=RECOVERY_STEPS if recovery else (),
-        recovery_check=_recovery_check(snapshot, sum(per_stage.values())),
+        recovery_check=_recovery_check(snapshot, sum(per_stage.values()), rhythm),
+        cadence=rhythm,
+    )
+
+
+def cadence(snapshot: TeamSnapshot) -> Cadence | None:
+    """Office hours held and check-ins answered over the last 4 weeks (recovery step 4).
+
+    The snapshot already leaves holiday weeks out of its office hours. None while the team has
+    neither office hours nor check-ins on record.
+    """
+    if snapshot.office_hours is None and snapshot.check_ins is None:
+        return None
+    day = today(snapshot)
+    weeks = sorted(
+        (w for w in snapshot.office_hours or () if w.week_of <= day), key=lambda w: w.week_of
+    )[-CADENCE.weeks :]
+    held = [w for w in weeks if w.held]
+    sent = sorted(
+        (c for c in snapshot.check_ins or () if c.week_of <= day), key=lambda c: c.week_of
+    )[-CADENCE.weeks :]
+    attended = sum(1 for w in held if w.attendees >= 1)
+    answered = sum(1 for c in sent if c.answered)
+    return Cadence(
+        weeks=CADENCE.weeks,
+        office_hours_held=len(held),
+        office_hours_attended=attended,
+        median_attendance=float(median(w.attendees for w in held)) if held else None,
+        check_ins_answered=answered,
+        on_cadence=attended >= CADENCE.office_hours and answered >= CADENCE.check_ins,
     )
 
 
@@ -148,7 +201,9 @@ def _with_mark(found: Finding, mark: Mark | None) -> Finding:
     return found
 
 
-def _recovery_check(snapshot: TeamSnapshot, detected: int) -> RecoveryCheck | None:
+def _recovery_check(
+    snapshot: TeamSnapshot, detected: int, rhythm: Cadence | None
+) -> RecoveryCheck | None:
     window = snapshot.recovery
     if window is None:
         return None
@@ -166,9 +221,12 @@ def _recovery_check(snapshot: TeamSnapshot, detected: int) -> RecoveryCheck | No
         rose = points(now_share, then_share) >= RECOVERY_USAGE_GAIN
         summary += f"; {pct(now_share)} of respondents use AI, against {pct(then_share)}"
     improved = fewer or rose
+    summary += "."
+    if rhythm is not None:
+        summary += f" {rhythm.summary}"
     return RecoveryCheck(
         day=day,
         improved=improved,
-        summary=summary + ".",
+        summary=summary,
         next_step=None if improved else NEXT_STEP,
     )

@@ -79,8 +79,9 @@ class OfficeHoursWeek:
     """One week's office hours."""
 
     week_of: date
-    held: bool
-    attendees: int
+    held: bool  # announced in the channel (a holiday week is left out, not counted as missed)
+    attendees: int  # people who said they were there
+    rsvps: int = 0  # people who said they would come
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,31 @@ class RecoveryCheck:
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """Recovery step 4, the weekly cadence, over the team's last few non-holiday weeks.
+
+    Weeks with no office hours or no check-in on record count as not held / not answered.
+    """
+
+    weeks: int  # the window: the last 4 weeks
+    office_hours_held: int  # weeks whose office hours were announced
+    office_hours_attended: int  # of those, weeks with at least one person there
+    median_attendance: float | None  # over the weeks held; None when none was
+    check_ins_answered: int  # of the last `weeks` check-ins sent
+    on_cadence: bool
+
+    @property
+    def summary(self) -> str:
+        """One plain sentence with the numbers."""
+        held = f"office hours held {self.office_hours_held} of the last {self.weeks} weeks"
+        if self.median_attendance is not None:
+            held += f" (median attendance {self.median_attendance:g})"
+        answered = f"the owner's check-in answered {self.check_ins_answered} of {self.weeks}"
+        verdict = "on cadence" if self.on_cadence else "not on cadence yet"
+        return f"Weekly cadence: {held}; {answered}: {verdict}."
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """All findings for a team, and whether recovery is needed."""
 
@@ -162,6 +188,7 @@ class Diagnosis:
     recovery_stages: tuple[int, ...]  # stages with two or more detected modes
     recovery_plan: tuple[RecoveryStep, ...] = ()
     recovery_check: RecoveryCheck | None = None
+    cadence: Cadence | None = None  # None while the team has neither office hours nor check-ins
 
     @property
     def recovery_needed(self) -> bool:

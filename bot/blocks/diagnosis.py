@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from atlas.diagnosis.model import Diagnosis, Finding, RecoveryCheck, Source, Status
+from atlas.diagnosis.model import Cadence, Diagnosis, Finding, RecoveryCheck, Source, Status
 from atlas.lookup import all_modes
 from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, Stage
@@ -210,6 +210,8 @@ def status(
                 f"`{COMMAND} recovery` shows the steps."
             )
         )
+    if diagnosis.cadence is not None and (diagnosis.recovery_needed or recovery_day is not None):
+        blocks.append(_context(cadence_line(diagnosis.cadence)))
     thin = sum(1 for f in diagnosis.findings if f.status is Status.NOT_ENOUGH_DATA)
     blocks.append(
         _context(
@@ -221,6 +223,12 @@ def status(
     return Message(
         text=f"Diagnosis for {team}: {len(detected)} detected", blocks=to_dicts(blocks[:50])
     )
+
+
+def cadence_line(cadence: Cadence) -> str:
+    """Recovery step 4 in one line: is the weekly rhythm back?"""
+    step = RECOVERY_STEPS[3]
+    return f"*Step {step.number}, {step.title.lower()}.* {cadence.summary}"
 
 
 def summary(team: str, diagnosis: Diagnosis) -> Message:

@@ -89,7 +89,8 @@ WHO_SEES = (
 )
 
 
-def _delete_button(count: int) -> ButtonElement:
+def delete_button(count: int) -> ButtonElement:
+    """ "Delete my answers", behind a confirm dialog that says how many."""
     confirm = ConfirmObject(
         title="Delete your answers?",
         text=f"This deletes all {count} of your stored pulse answers. It cannot be undone.",
@@ -141,7 +142,7 @@ def my_data(data: MyData) -> Message:
             )
         )
     if data.answer_count:
-        blocks.append(ActionsBlock(elements=[_delete_button(data.answer_count)]))
+        blocks.append(ActionsBlock(elements=[delete_button(data.answer_count)]))
     else:
         blocks.append(SectionBlock(text=_md("No answers are stored about you.")))
     blocks.append(ContextBlock(elements=[_md(WHO_SEES)]))

@@ -77,12 +77,18 @@ def privacy_line(view: PulseView) -> str:
         f"{view.min_group_size} people answered. Nobody in the app sees your individual answers"
     )
     role = ROLE_NAMES.get(view.role)
+    workflow = (
+        " As the owner of a workflow in the team's registry, whether you use AI at all (not "
+        "how often) feeds one check the owner sees."
+        if view.owns_workflow
+        else ""
+    )
     if role is None:
-        return base + "."
+        return base + "." + workflow
     return (
         base + f", with one exception: as the team's {role}, your own answer to the usage "
         "question is visible to the owner, because how much you use AI is itself the signal. "
-        "Your other answers stay confidential like everyone's."
+        "Your other answers stay confidential like everyone's." + workflow
     )
 
 

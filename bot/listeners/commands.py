@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from atlas import lookup
 from bot.blocks import atlas_cards, member
@@ -13,10 +15,13 @@ from bot.blocks import diagnosis as diagnosis_blocks
 from bot.blocks.common import Message
 from bot.context import AppContext
 from bot.ids import COMMAND
+from bot.listeners import home, setup, workflows
 from bot.listeners.guard import guarded
 from bot.parsing import parse_future_date, split_command
 from bot.scheduling.calendar import zone
 from bot.services import members, owner, pulse, reference
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: AppContext) -> None:
@@ -28,9 +33,25 @@ def register(app: App, ctx: AppContext) -> None:
         if word == "check":
             _check(ctx, ack, command, client)
             return
+        if word == "setup":
+            setup.command(ctx, ack, command, client)
+            return
+        if word in ("workflow", "workflows"):
+            workflows.command(ctx, ack, command, client)
+            return
         handler = SUBCOMMANDS.get(word)
         reply = handler(ctx, command, rest) if handler is not None else _reference(ctx, command)
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+        if word in ("pause", "resume"):  # the Home tab shows the pause state
+            try:
+                home.publish(
+                    ctx,
+                    client,
+                    slack_team_id=command.get("team_id", ""),
+                    user_id=command["user_id"],
+                )
+            except SlackApiError as exc:
+                log.warning("could not refresh the Home tab after %s: %s", word, exc)
 
     app.command(COMMAND)(guarded(atlas_command))
 

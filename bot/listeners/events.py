@@ -1,4 +1,4 @@
-"""Events API: uninstalls and revoked tokens, and the App Home tab."""
+"""Events API: uninstalls and revoked tokens (the App Home tab is in `bot.listeners.home`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
-from bot.blocks import home
 from bot.context import AppContext
 from bot.listeners.guard import guarded
 from bot.services import workspaces
@@ -26,12 +24,5 @@ def register(app: App, ctx: AppContext) -> None:
             log.info("workspace %s removed the app; marked inactive", team_id)
         ctx.workspaces.forget(team_id)
 
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        """Show the Home tab."""
-        if event.get("tab") != "home":
-            return
-        client.views_publish(user_id=event["user"], view=home.home_view())
-
     app.event("app_uninstalled")(guarded(on_removed))
     app.event("tokens_revoked")(guarded(on_removed))
-    app.event("app_home_opened")(guarded(on_home_opened))

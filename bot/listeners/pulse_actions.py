@@ -7,12 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from bot.blocks import member
 from bot.blocks import pulse as pulse_blocks
 from bot.blocks.pulse import AnswerRef
 from bot.context import AppContext
 from bot.ids import ActionId
+from bot.listeners import home
 from bot.listeners.guard import guarded
 from bot.services import members, pulse_answers
 
@@ -50,14 +52,16 @@ def register(app: App, ctx: AppContext) -> None:
         message = pulse_blocks.pulse_message(result.view)
         respond(text=message.text, blocks=message.blocks, replace_original=True)
 
-    def on_delete(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """The confirmed "Delete my answers" button in `/atlas me`."""
+    def on_delete(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """The confirmed "Delete my answers" button in `/atlas me` or on the Home tab."""
         ack()
-        count = members.delete_my_answers(
-            db=ctx.db,
-            slack_team_id=(body.get("team") or {}).get("id", ""),
-            user_id=(body.get("user") or {}).get("id", ""),
-        )
+        slack_team_id = (body.get("team") or {}).get("id", "")
+        user_id = (body.get("user") or {}).get("id", "")
+        count = members.delete_my_answers(db=ctx.db, slack_team_id=slack_team_id, user_id=user_id)
+        if (body.get("container") or {}).get("type") == "view":
+            # Clicked on the Home tab: there is no message to replace, the tab itself changes.
+            home.publish(ctx, client, slack_team_id=slack_team_id, user_id=user_id)
+            return
         reply = member.deleted(count)
         respond(
             text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral"

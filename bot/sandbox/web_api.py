@@ -134,6 +134,7 @@ class FakeSlack:
         self.users: dict[str, FakeUser] = {}
         self.channel_members: dict[str, list[str]] = {}
         self.usergroup_members: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}  # user group id -> handle, e.g. "design"
         self.invalid_tokens: set[str] = set()
         self._faults: dict[str, list[Fault]] = {}
         self._state = _State()
@@ -158,6 +159,7 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.list": self._users_list,
             "usergroups.users.list": self._usergroup_users,
+            "usergroups.list": self._usergroups,
             "team.info": lambda p: {"team": {"id": self.team_id, "name": self.team_name}},
             "views.open": self._view_open,
             "views.push": self._view_open,
@@ -527,6 +529,21 @@ class FakeSlack:
             raise _SlackError("user_not_found")
         self._remember_dm(users[0])
         return {"channel": {"id": self.dm_channel(users[0])}}
+
+    def _usergroups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "usergroups": [
+                {
+                    "id": group_id,
+                    "team_id": self.team_id,
+                    "handle": self.usergroup_handles.get(group_id, group_id.lower()),
+                    "name": self.usergroup_handles.get(group_id, group_id),
+                    "date_delete": 0,
+                    "user_count": len(users),
+                }
+                for group_id, users in self.usergroup_members.items()
+            ]
+        }
 
     def _conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = _required(p, "channel", "channel_not_found")

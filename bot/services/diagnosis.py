@@ -260,6 +260,7 @@ def week_start(day: date) -> date:
 
 def digest(*, db: Database, team_id: int, caller: Caller, now: datetime) -> bool:
     """The weekly summary to the owner, at most once a week; True when it went out."""
+    from bot.services import trend
     from bot.services.owner import stored_diagnosis
 
     with db.unit_of_work() as session:
@@ -283,4 +284,6 @@ def digest(*, db: Database, team_id: int, caller: Caller, now: datetime) -> bool
     if delivered:
         with db.unit_of_work() as session:
             team_repo.get(session=session, team_id=team_id).digest_sent_on = now.date()
+        # After the digest is recorded as sent: the chart never holds it up or sends it twice.
+        trend.send_chart(db=db, team_id=team_id, caller=caller, to=to, now=now)
     return delivered

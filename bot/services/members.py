@@ -47,6 +47,7 @@ class StoredAnswer:
 
     question: str
     answer: str
+    question_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def my_data(*, db: Database, slack_team_id: str, user_id: str) -> MyData:
                     )
                     for v in answer.value
                 ]
-                stored.append(StoredAnswer(q.text, ", ".join(labels)))
+                stored.append(StoredAnswer(q.text, ", ".join(labels), q.id))
             confidential = len(repo.confidential_answered(session=session, delivery_id=delivery.id))
             if stored or confidential:
                 rounds.append(StoredRound(rnd.local_date, team.name, stored, confidential))

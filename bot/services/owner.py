@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from atlas import lookup
+from atlas.diagnosis.engine import cadence
 from atlas.diagnosis.model import Diagnosis, Finding, Source, Status
 from atlas.taxonomy import RECOVERY_THRESHOLD
+from bot.services import snapshot as snapshots
 from bot.storage import diagnosis as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
@@ -40,11 +42,17 @@ def _teams_of(session: Session, slack_team_id: str, user_id: str) -> list[tuple[
     ]
 
 
-def stored_diagnosis(session, team_id: int) -> Diagnosis | None:
-    """The diagnosis as of the last run, from stored findings."""
+def stored_diagnosis(session, team_id: int, now: datetime | None = None) -> Diagnosis | None:
+    """The diagnosis as of the last run, from stored findings.
+
+    The weekly cadence is read fresh from the rituals' tables, as of `now` or, without it, as of
+    the last run.
+    """
     records = repo.findings(session=session, team_id=team_id)
     if not records:
         return None
+    as_of = now or max(r.updated_at for r in records.values())
+    rhythm = cadence(snapshots.rituals_only(session, session.get(Team, team_id), as_of))
     findings = []
     for mode in lookup.all_modes():
         record = records.get(mode.id)
@@ -68,7 +76,9 @@ def stored_diagnosis(session, team_id: int) -> Diagnosis | None:
         if f.status is Status.DETECTED:
             per_stage[f.stage] = per_stage.get(f.stage, 0) + 1
     stages = tuple(s for s, n in sorted(per_stage.items()) if n >= RECOVERY_THRESHOLD)
-    return Diagnosis(findings=tuple(findings), live_stages=frozenset(), recovery_stages=stages)
+    return Diagnosis(
+        findings=tuple(findings), live_stages=frozenset(), recovery_stages=stages, cadence=rhythm
+    )
 
 
 def views(*, db: Database, slack_team_id: str, user_id: str, now: datetime) -> list[TeamView]:
@@ -85,7 +95,7 @@ def views(*, db: Database, slack_team_id: str, user_id: str, now: datetime) -> l
                     shared=team.share_summary,
                     min_group_size=team.min_group_size,
                     member_count=len(team_repo.active_members(session=session, team_id=team.id)),
-                    diagnosis=stored_diagnosis(session, team.id),
+                    diagnosis=stored_diagnosis(session, team.id, now),
                     recovery_day=(now.date() - window.opened_on).days if window else None,
                 )
             )

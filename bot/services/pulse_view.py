@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from atlas.questions import Question, question, with_tools
 from bot.scheduling.calendar import zone
 from bot.storage import pulse as repo
+from bot.storage import rituals
 from bot.storage import teams as team_repo
 from bot.storage.models import Delivery, Member, PulseRound, Role, RoundStatus, Team
 
@@ -28,6 +29,7 @@ class PulseView:
     min_group_size: int
     role: Role
     reminder: bool = False
+    owns_workflow: bool = False  # owns a workflow in the registry (read by mode 3.5)
 
 
 def build(
@@ -53,4 +55,7 @@ def build(
         min_group_size=team.min_group_size,
         role=member.role,
         reminder=reminder,
+        owns_workflow=rituals.owns_workflow(
+            session=session, team_id=team.id, user_id=member.slack_user_id
+        ),
     )

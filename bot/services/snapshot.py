@@ -7,9 +7,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from atlas.diagnosis.model import Mark, RecoveryWindow, RoundStats, TeamSnapshot
+from atlas.diagnosis.model import (
+    CheckIn,
+    Mark,
+    OfficeHoursWeek,
+    RecoveryWindow,
+    RoundStats,
+    TeamSnapshot,
+    Workflow,
+)
 from bot.services.pulse import eligible
 from bot.storage import diagnosis as repo
+from bot.storage import rituals
 from bot.storage import teams as team_repo
 from bot.storage.models import Role, RoundStatus, Team
 
@@ -63,6 +72,9 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
             for r in rounds
         ),
         tool_count=len(team_repo.tools(session=session, team_id=team.id)),
+        workflows=_workflows(session, team, now),
+        check_ins=_check_ins(session, team, now),
+        office_hours=_office_hours(session, team, now),
         marks={
             m.mode_id: Mark(applies=m.applies, marked_on=m.marked_at.date(), note=m.note)
             for m in repo.marks(session=session, team_id=team.id)
@@ -75,4 +87,68 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
         )
         if window
         else None,
+    )
+
+
+def rituals_only(session: Session, team: Team, now: datetime) -> TeamSnapshot:
+    """Only the weekly rituals (office hours and check-ins) as of `now`: enough for the cadence."""
+    return TeamSnapshot(
+        now=now,
+        rollout_start=team.rollout_start,
+        min_group_size=team.min_group_size,
+        member_count=0,
+        roles={},
+        rounds=(),
+        check_ins=_check_ins(session, team, now),
+        office_hours=_office_hours(session, team, now),
+    )
+
+
+def _workflows(session: Session, team: Team, now: datetime) -> tuple[Workflow, ...] | None:
+    """The registry, or None while the team has never listed a workflow."""
+    records = rituals.workflows(session=session, team_id=team.id)
+    if not records:
+        return None
+    # Whether a workflow's owner uses AI at all: their latest `ai_frequency` answer.
+    owners = {r.owner_user_id for r in records if r.owner_user_id}
+    uses = rituals.latest_usage(session=session, team_id=team.id, user_ids=owners)
+    return tuple(
+        Workflow(
+            name=r.name,
+            owner_user_id=r.owner_user_id,
+            shipped_on=r.shipped_on,
+            minutes_before=r.minutes_before,
+            minutes_after=r.minutes_after,
+            owner_uses_it=uses.get(r.owner_user_id) if r.owner_user_id else None,
+        )
+        for r in records
+    )
+
+
+def _check_ins(session: Session, team: Team, now: datetime) -> tuple[CheckIn, ...] | None:
+    """Check-ins sent so far, or None before the first one went out."""
+    records = rituals.sent_check_ins(session=session, team_id=team.id, until=now)
+    if not records:
+        return None
+    return tuple(
+        CheckIn(
+            week_of=r.week_of,
+            answered=r.answered_at is not None and r.answered_at <= now,
+            on_track=None if r.on_track is None else r.on_track == "yes",
+            shipped_something=r.shipped,
+        )
+        for r in records
+    )
+
+
+def _office_hours(
+    session: Session, team: Team, now: datetime
+) -> tuple[OfficeHoursWeek, ...] | None:
+    """Past weeks' office hours (holiday weeks left out), or None before the first one."""
+    weeks = rituals.past_sessions(session=session, team_id=team.id, until=now)
+    if not weeks:
+        return None
+    return tuple(
+        OfficeHoursWeek(week_of=day, held=held, attendees=attended, rsvps=going)
+        for day, held, going, attended in weeks
     )

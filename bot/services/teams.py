@@ -101,7 +101,8 @@ def remove_member(*, db: Database, team_id: int, slack_user_id: str) -> bool:
         return True
 
 
-def _slug(label: str) -> str:
+def tool_key(label: str) -> str:
+    """A stable key for a tool's label: "Microsoft Copilot" → "microsoft_copilot"."""
     return re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40] or "tool"
 
 
@@ -117,7 +118,7 @@ def set_tools(*, db: Database, team_id: int, labels: list[str]) -> tuple[tuple[s
         for tool in existing.values():
             tool.active = False
         for position, label in enumerate(cleaned):
-            key = _slug(label)
+            key = tool_key(label)
             tool = existing.get(key)
             if tool is None:
                 tool = TeamTool(team_id=team_id, key=key)

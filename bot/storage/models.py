@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true as sa_true
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,6 +158,21 @@ class Team(Base):
     share_summary: Mapped[bool] = mapped_column(Boolean, default=False)
     configured_by: Mapped[str | None] = mapped_column(String(32))  # who set the team up
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
+    # Membership follows the channel or user group; last full sync of its member list.
+    members_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Weekly office hours in the team's zone; off while no channel is set.
+    office_hours_channel_id: Mapped[str | None] = mapped_column(String(32))
+    office_hours_weekday: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    office_hours_time: Mapped[time] = mapped_column(
+        Time, default=time(15, 0), server_default="15:00:00"
+    )
+    office_hours_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # The owner's weekly check-in DM, in the team's zone.
+    check_in_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    check_in_weekday: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    check_in_time: Mapped[time] = mapped_column(
+        Time, default=time(14, 0), server_default="14:00:00"
+    )
 
     workspace: Mapped[Workspace] = relationship(back_populates="teams")
     members: Mapped[list[Member]] = relationship(
@@ -428,3 +444,113 @@ class DiagnosisRun(Base):
     detected: Mapped[int] = mapped_column(Integer, default=0)
     alerts_sent: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- office hours, owner check-ins, the workflow registry (issue: setup and day-to-day) ---------
+class SessionStatus(enum.StrEnum):
+    """Where one week's office hours are."""
+
+    PLANNED = "planned"  # on the calendar; nothing posted yet
+    ANNOUNCED = "announced"  # the weekly reminder with the RSVP button is in the channel
+    SKIPPED = "skipped"  # a holiday, or the team switched office hours off
+
+
+class OfficeHoursSession(Base):
+    """One week's office hours: the occurrence ledger, unique on the team's local date."""
+
+    __tablename__ = "office_hours_sessions"
+    __table_args__ = (UniqueConstraint("team_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    announce_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[SessionStatus] = mapped_column(_str_enum(SessionStatus, "session_status"))
+    detail: Mapped[str | None] = mapped_column(String(120))  # why it was skipped
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_ts: Mapped[str | None] = mapped_column(String(32))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfficeHoursRsvp(Base):
+    """Who said they would come, and who said they were there. One row per person per week."""
+
+    __tablename__ = "office_hours_rsvps"
+    __table_args__ = (PrimaryKeyConstraint("session_id", "slack_user_id"),)
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("office_hours_sessions.id", ondelete="CASCADE")
+    )
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    going: Mapped[bool] = mapped_column(Boolean, default=True)
+    rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckInRecord(Base):
+    """The owner's weekly check-in: sent once per team per week, answered by any owner."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("team_id", "week_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    week_of: Mapped[date] = mapped_column(Date)  # the Monday of the week
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    on_track: Mapped[str | None] = mapped_column(String(10))  # "yes" / "partly" / "no"
+    shipped: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class WorkflowRecord(Base):
+    """An AI workflow in the team's registry. Removing one archives it (undo brings it back)."""
+
+    __tablename__ = "workflows"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name"),
+        CheckConstraint(
+            "minutes_before IS NULL OR minutes_before > 0", name="minutes_before_positive"
+        ),
+        CheckConstraint(
+            "minutes_after IS NULL OR minutes_after > 0", name="minutes_after_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    owner_user_id: Mapped[str | None] = mapped_column(String(32))
+    shipped_on: Mapped[date | None] = mapped_column(Date)
+    minutes_before: Mapped[int | None] = mapped_column(Integer)
+    minutes_after: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled: Slack retries, we do the work once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

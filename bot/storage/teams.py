@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     Member,
+    ProcessedEvent,
     Role,
     Team,
     TeamHoliday,
     TeamQuestionSetting,
+    TeamSource,
     TeamTool,
     Workspace,
 )
@@ -22,6 +24,38 @@ from bot.storage.models import (
 def get(*, session: Session, team_id: int) -> Team | None:
     """The team with this id, or None."""
     return session.get(Team, team_id)
+
+
+def team_named(*, session: Session, workspace_id: int, name: str) -> Team | None:
+    """The workspace's team with this name, ignoring case."""
+    return session.scalar(
+        select(Team).where(
+            Team.workspace_id == workspace_id, func.lower(Team.name) == name.casefold()
+        )
+    )
+
+
+def teams_with_source(
+    *, session: Session, slack_team_id: str, kind: TeamSource, source_id: str
+) -> Sequence[Team]:
+    """Teams whose membership follows this channel or user group."""
+    return session.scalars(
+        select(Team)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .where(
+            Workspace.slack_team_id == slack_team_id,
+            Team.source_kind == kind,
+            Team.source_id == source_id,
+        )
+        .order_by(Team.id)
+    ).all()
+
+
+def workspace_teams(*, session: Session, workspace_id: int) -> Sequence[Team]:
+    """Every team of a workspace, by name."""
+    return session.scalars(
+        select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
+    ).all()
 
 
 def pulse_teams(*, session: Session) -> Sequence[Team]:
@@ -39,6 +73,16 @@ def active_members(*, session: Session, team_id: int) -> Sequence[Member]:
     return session.scalars(
         select(Member).where(Member.team_id == team_id, Member.active.is_(True)).order_by(Member.id)
     ).all()
+
+
+def members_of(*, session: Session, team_id: int) -> Sequence[Member]:
+    """Everyone who was ever in the team, active or not."""
+    return session.scalars(select(Member).where(Member.team_id == team_id)).all()
+
+
+def forget_events(*, session: Session, before: datetime) -> None:
+    """Drop the record of Events API deliveries older than `before`."""
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
 
 
 def memberships(*, session: Session, workspace_id: int, slack_user_id: str) -> Sequence[Member]:

@@ -607,6 +607,30 @@ def test_4_1_waits_for_enough_people_naming_someone() -> None:
     )
 
 
+def test_4_1_reads_the_registry_too() -> None:
+    mine = tuple(workflow(name=f"W{i}", owner_user_id="U9SOLO") for i in range(3))
+    theirs = (workflow(name="Other", owner_user_id="U1"),)
+    # The pulse detects: the registry adds its count, naming nobody.
+    detected = RULES["4.1"](
+        team(*weeks(1, go_to={LEAD: 6, "U1": 1, "U2": 1}), workflows=mine + theirs)
+    )
+    assert detected.status is Status.DETECTED
+    assert detected.evidence.endswith(
+        "3 of 4 shipped workflows in the registry are owned by one person."
+    )
+    assert "U9SOLO" not in detected.evidence
+    # The pulse is fine, or too thin: one owner for most workflows is a watch on its own.
+    spread = weeks(1, go_to={LEAD: 2, "U1": 2, "U2": 2, "U3": 2})
+    assert RULES["4.1"](team(*spread, workflows=mine)).status is Status.WATCH
+    thin = RULES["4.1"](team(*weeks(1, go_to={LEAD: 1}), workflows=mine))
+    assert thin.status is Status.WATCH and thin.sample == 3
+    # Two of three, or fewer than three shipped, is not enough.
+    assert RULES["4.1"](team(*spread, workflows=mine[:2])).status is Status.OK
+    others = (workflow(name="X", owner_user_id="U1"), workflow(name="Y", owner_user_id="U2"))
+    mixed = (*mine[:2], *others)
+    assert RULES["4.1"](team(*spread, workflows=mixed)).status is Status.OK
+
+
 # 4.4 Vendor lock-in
 
 

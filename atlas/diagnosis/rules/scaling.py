@@ -6,7 +6,7 @@ sound choice is the owner's judgement, so it is detected only when the owner mar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from atlas.diagnosis.model import Finding, Status, TeamSnapshot
 from atlas.diagnosis.rules.adoption import tool_users
@@ -19,6 +19,7 @@ from atlas.diagnosis.rules.base import (
     rule,
     self_assessed,
 )
+from atlas.diagnosis.rules.launch import shipped
 from atlas.diagnosis.rules.signals import answers, closed_rounds, in_round, of, pct, then
 
 
@@ -29,6 +30,8 @@ class OneHead:
     detect: float = 0.50
     watch: float = 0.35
     min_sample: int = 5  # people who named someone
+    registry_share: float = 2 / 3  # one owner for this share of the shipped workflows…
+    registry_min: int = 3  # …of at least this many: a watch on its own, evidence with the pulse
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,49 @@ LOCK_IN = LockIn()
     "4.1",
     threshold=(
         f"one person named by ≥ {pct(ONE_HEAD.detect)} of those who name someone "
-        f"(watch ≥ {pct(ONE_HEAD.watch)}), last round"
+        f"(watch ≥ {pct(ONE_HEAD.watch)}), last round; one person owning ≥ "
+        f"{pct(ONE_HEAD.registry_share)} of ≥ {ONE_HEAD.registry_min} shipped workflows is a "
+        "watch on its own"
     ),
     minimum=(
         f"{ONE_HEAD.min_sample} people naming someone, or the team's minimum group size if larger"
     ),
 )
 def knowledge_in_one_head(snapshot: TeamSnapshot) -> Finding:
-    """Everyone goes to the same one person for AI help."""
+    """Everyone goes to the same one person for AI help (or one person owns every workflow)."""
+    return _with_registry(_go_to_one_head(snapshot), snapshot)
+
+
+def _registry_one_head(snapshot: TeamSnapshot) -> tuple[int, int] | None:
+    """(owned by the top owner, shipped with an owner) when one person owns most of them."""
+    owners = [w.owner_user_id for w in shipped(snapshot) if w.owner_user_id]
+    if len(owners) < ONE_HEAD.registry_min:
+        return None
+    top = max(owners.count(o) for o in set(owners))
+    return (top, len(owners)) if of(top, len(owners)) >= ONE_HEAD.registry_share else None
+
+
+def _with_registry(finding: Finding, snapshot: TeamSnapshot) -> Finding:
+    """The registry's view: more evidence for a detection, a watch on its own."""
+    owned = _registry_one_head(snapshot)
+    if owned is None:
+        return finding
+    top, total = owned
+    note = f"{top} of {total} shipped workflows in the registry are owned by one person."
+    if finding.status in (Status.DETECTED, Status.WATCH):
+        return replace(finding, evidence=f"{finding.evidence} {note}")
+    evidence = note if finding.status is Status.NOT_ENOUGH_DATA else f"{finding.evidence} {note}"
+    return found(
+        "4.1",
+        Status.WATCH,
+        evidence,
+        sample=total,
+        confidence=confidence(total, ONE_HEAD.registry_min),
+        severity=of(top, total),
+    )
+
+
+def _go_to_one_head(snapshot: TeamSnapshot) -> Finding:
     needed = need(snapshot, ONE_HEAD.min_sample)
     rounds = closed_rounds(snapshot)
     if not rounds:

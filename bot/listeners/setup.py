@@ -1,0 +1,243 @@
+"""`/atlas setup` and the "Set up" buttons: the setup modal, its checks, and what follows a save."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from atlas.questions import DEFAULT_TOOLS
+from bot.blocks import member
+from bot.blocks import setup as blocks
+from bot.blocks.common import Message, error_modal, quote_user_text
+from bot.context import AppContext
+from bot.ids import COMMAND, ActionId, CallbackId
+from bot.listeners import home
+from bot.listeners.guard import guarded
+from bot.outbound import Outcome
+from bot.services import membership, setup
+from bot.storage import teams as team_repo
+from bot.storage.models import Team
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: AppContext) -> None:
+    """Attach the setup button and the modal's submission."""
+
+    def on_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        """ "Set up a team" / "Edit setup" from the Home tab or a message."""
+        ack()
+        user = (body.get("user") or {}).get("id", "")
+        slack_team = _team(body)
+        value = (action.get("value") or "").strip()
+        team_id = int(value) if value.isdigit() else None
+        open_modal(ctx, client, body["trigger_id"], slack_team, user, team_id=team_id)
+
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        """Check every field; errors stay in the modal, a valid form saves all or nothing."""
+        user = (body.get("user") or {}).get("id", "")
+        slack_team = _team(body)
+        team_id = _team_id(view)
+        present = set((view.get("state") or {}).get("values", {}))
+        if team_id is not None and not can_edit(ctx, slack_team, user, team_id):
+            ack(response_action="errors", errors={"name": "Only the team's owner can change it."})
+            return
+        raw = blocks.read_modal((view.get("state") or {}).get("values", {}))
+        try:
+            settings = setup.read(raw, today=ctx.clock().date())
+            saved = setup.save(
+                db=ctx.db,
+                slack_team_id=slack_team,
+                settings=settings,
+                team_id=team_id,
+                by=user,
+                require_source=True,
+            )
+        except setup.SettingsError as exc:
+            ack(response_action="errors", errors=_on_screen(exc.errors, present))
+            return
+        ack()
+        after_save(ctx, client, saved, user, slack_team)
+
+    app.action(ActionId.SETUP_OPEN)(guarded(on_button))
+    app.view(CallbackId.SETUP)(guarded(on_submit))
+
+
+def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    """`/atlas setup` edits the team you own (or creates one); `/atlas setup new` adds one."""
+    user, slack_team = command.get("user_id", ""), command.get("team_id", "")
+    rest = (command.get("text") or "").split(maxsplit=1)[1:] or [""]
+    wanted = rest[0].strip()
+    editable = editable_teams(ctx, slack_team, user)
+    team_id: int | None = None
+    if wanted.casefold() == "new":
+        team_id = None
+    elif wanted:
+        match = [t for t in editable if t[1].casefold() == wanted.casefold()]
+        if not match:
+            names = ", ".join(name for _, name in editable) or "none yet"
+            reply = member.text_reply(
+                f"You cannot edit a team called “{quote_user_text(wanted)}”. Teams you can "
+                f"edit: {names}. `{COMMAND} setup new` sets up another team."
+            )
+            ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+            return
+        team_id = match[0][0]
+    elif editable:
+        team_id = editable[0][0]
+    ack()
+    open_modal(ctx, client, command["trigger_id"], slack_team, user, team_id=team_id)
+
+
+def open_modal(
+    ctx: AppContext,
+    client: WebClient,
+    trigger_id: str,
+    slack_team: str,
+    user: str,
+    *,
+    team_id: int | None,
+) -> None:
+    """Open the modal at once (the trigger lasts 3 s), then fill in what Slack must tell us."""
+    if team_id is not None and not can_edit(ctx, slack_team, user, team_id):
+        client.views_open(
+            trigger_id=trigger_id,
+            view=error_modal("Only the team's rollout owner can change its settings."),
+        )
+        return
+    initial = (
+        _initial(ctx, team_id)
+        if team_id is not None
+        else {"owner": user, "tools": [label for _, label in DEFAULT_TOOLS]}
+    )
+    opened = client.views_open(
+        trigger_id=trigger_id,
+        view=blocks.setup_modal(initial=initial, team_id=team_id, usergroups=None),
+    )
+    # A new team's time zone defaults to the person's own; user groups need a Web API call.
+    update = False
+    if team_id is None:
+        zone = _user_zone(ctx, user)
+        if zone:
+            initial["timezone"], update = zone, True
+    groups = _usergroups(ctx)
+    if groups:
+        update = True
+    if update:
+        view = opened.get("view") or {}
+        client.views_update(
+            view_id=view.get("id"),
+            hash=view.get("hash"),
+            view=blocks.setup_modal(initial=initial, team_id=team_id, usergroups=groups),
+        )
+
+
+def after_save(
+    ctx: AppContext, client: WebClient, saved: setup.SavedTeam, user: str, slack_team: str
+) -> None:
+    """Pick up the channel's members, then tell the person what is now set."""
+    synced: tuple[int, int] | None = None
+    error: str | None = None
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as session:
+        has_source = session.get(Team, saved.team.id).source_id is not None
+    if has_source:
+        report = membership.sync(db=ctx.db, team_id=saved.team.id, caller=ctx.caller, now=now)
+        if report.ok:
+            with ctx.db.unit_of_work() as session:
+                people = len(team_repo.active_members(session=session, team_id=saved.team.id))
+            synced = (people, len(report.removed))
+        else:
+            error = report.error or report.outcome.value
+    with ctx.db.unit_of_work() as session:
+        settings = setup.current(session, session.get(Team, saved.team.id))
+    message = blocks.saved(
+        name=saved.team.name,
+        created=saved.created,
+        settings=settings,
+        synced=synced,
+        sync_error=error,
+    )
+    _dm(ctx, user, message)
+    try:  # their Home tab now shows the team
+        home.publish(ctx, client, slack_team_id=slack_team, user_id=user)
+    except SlackApiError as exc:
+        log.warning("could not refresh %s's Home tab: %s", user, exc)
+
+
+def _dm(ctx: AppContext, user: str, message: Message) -> None:
+    result = ctx.caller.call(
+        "chat.postMessage", channel=user, text=message.text, blocks=message.blocks
+    )
+    if result.outcome is not Outcome.OK:
+        log.warning("could not confirm the setup to %s: %s", user, result.error)
+
+
+def editable_teams(ctx: AppContext, slack_team: str, user: str) -> list[tuple[int, str]]:
+    """Teams this person may change: those they own or administer, and those they set up."""
+    from bot.services import owner
+
+    teams = dict(owner.owned(db=ctx.db, slack_team_id=slack_team, user_id=user))
+    with ctx.db.unit_of_work() as session:
+        workspace = ctx.workspaces.get(slack_team)
+        for team in team_repo.workspace_teams(session=session, workspace_id=workspace.id):
+            if team.configured_by == user:
+                teams.setdefault(team.id, team.name)
+    return sorted(teams.items(), key=lambda t: t[1].casefold())
+
+
+def can_edit(ctx: AppContext, slack_team: str, user: str, team_id: int) -> bool:
+    """Whether this person may change this team."""
+    return any(t == team_id for t, _ in editable_teams(ctx, slack_team, user))
+
+
+def _initial(ctx: AppContext, team_id: int) -> dict[str, Any]:
+    with ctx.db.unit_of_work() as session:
+        return setup.current(session, session.get(Team, team_id))
+
+
+def _user_zone(ctx: AppContext, user: str) -> str | None:
+    result = ctx.caller.call("users.info", user=user)
+    if result.outcome is not Outcome.OK:
+        return None
+    return ((result.data or {}).get("user") or {}).get("tz") or None
+
+
+def _usergroups(ctx: AppContext) -> list[tuple[str, str]] | None:
+    result = ctx.caller.call("usergroups.list", include_disabled=False)
+    if result.outcome is not Outcome.OK:
+        return None  # e.g. the scope is missing: the channel is the way to pick the team
+    groups = (result.data or {}).get("usergroups") or []
+    return [
+        (g["id"], f"@{g.get('handle') or g.get('name') or g['id']}")
+        for g in groups
+        if g.get("id") and not g.get("date_delete")
+    ]
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+
+
+def _team_id(view: dict[str, Any]) -> int | None:
+    try:
+        value = json.loads(view.get("private_metadata") or "{}").get("team_id")
+    except (ValueError, AttributeError):
+        return None
+    return int(value) if isinstance(value, int) else None
+
+
+def _on_screen(errors: dict[str, str], present: set[str]) -> dict[str, str]:
+    """Errors keyed by a block that is in the modal (Slack rejects unknown block ids)."""
+    shown: dict[str, str] = {}
+    for field_name, message in errors.items():
+        block = field_name if field_name in present else "name"
+        shown[block] = f"{shown[block]} {message}" if block in shown else message
+    return shown

@@ -1,0 +1,291 @@
+"""`/atlas workflow`: add, list, edit and remove workflows in the team's registry."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.blocks import member
+from bot.blocks import workflows as blocks
+from bot.blocks.common import Message, quote_user_text
+from bot.context import AppContext
+from bot.ids import COMMAND, ActionId, CallbackId
+from bot.listeners.guard import guarded
+from bot.listeners.setup import editable_teams
+from bot.outbound import Outcome
+from bot.services import diagnosis, workflows
+from bot.storage import teams as team_repo
+from bot.storage.models import Team
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    f"`{COMMAND} workflow` adds a workflow to your team's registry, `{COMMAND} workflow list` "
+    f"shows them, `{COMMAND} workflow edit NAME` changes one."
+)
+
+
+def register(app: App, ctx: AppContext) -> None:
+    """Attach the registry's buttons and modal."""
+
+    def on_add(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, slack_team = _who(body)
+        value = action.get("value") or ""
+        team_id = int(value) if value.isdigit() else None
+        _open(ctx, client, body["trigger_id"], slack_team, user, team_id=team_id, workflow=None)
+
+    def on_edit(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        user, slack_team = _who(body)
+        found = _workflow(ctx, action)
+        if found is None or not workflows.may_edit(db=ctx.db, workflow_id=found.id, user_id=user):
+            _refuse(respond)
+            return
+        _open(
+            ctx, client, body["trigger_id"], slack_team, user, team_id=found.team_id, workflow=found
+        )
+
+    def on_remove(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user, _ = _who(body)
+        found = _workflow(ctx, action)
+        try:
+            if found is None:
+                raise LookupError
+            done = workflows.remove(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
+        except (LookupError, workflows.NotAllowed):
+            _refuse(respond)
+            return
+        reply = blocks.removed(done)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        _rediagnose(ctx, done.team_id)
+
+    def on_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user, _ = _who(body)
+        found = _workflow(ctx, action)
+        try:
+            if found is None:
+                raise LookupError
+            done = workflows.restore(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
+        except (LookupError, workflows.NotAllowed):
+            _refuse(respond)
+            return
+        except workflows.WorkflowError as exc:
+            respond(text=" ".join(exc.errors.values()), replace_original=False)
+            return
+        reply = blocks.saved(done, created=False)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        _rediagnose(ctx, done.team_id)
+
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user, slack_team = _who(body)
+        meta = _meta(view)
+        raw = blocks.read_modal((view.get("state") or {}).get("values", {}))
+        team_value = raw.pop("team", None)
+        team_id = int(team_value) if team_value and team_value.isdigit() else meta.get("team_id")
+        workflow_id = meta.get("workflow_id")
+        now = ctx.clock()
+        try:
+            data = workflows.read(raw, today=now.date())
+            if workflow_id is not None:
+                done = workflows.edit(
+                    db=ctx.db, workflow_id=workflow_id, data=data, by=user, now=now
+                )
+            elif team_id in {t for t, _ in teams_of(ctx, slack_team, user)}:
+                done = workflows.add(db=ctx.db, team_id=team_id, data=data, by=user, now=now)
+            else:
+                raise workflows.NotAllowed(user)
+        except workflows.WorkflowError as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except (workflows.NotAllowed, LookupError):
+            ack(
+                response_action="errors",
+                errors={
+                    "name": "Only members of the team can add to its registry, and only "
+                    "its owner or the workflow's owner can change it."
+                },
+            )
+            return
+        ack()
+        reply = blocks.saved(done, created=workflow_id is None)
+        result = ctx.caller.call(
+            "chat.postMessage", channel=user, text=reply.text, blocks=reply.blocks
+        )
+        if result.outcome is not Outcome.OK:
+            log.warning("could not confirm a workflow save to %s: %s", user, result.error)
+        _rediagnose(ctx, done.team_id)
+
+    app.action(ActionId.WORKFLOW_ADD)(guarded(on_add))
+    app.action(ActionId.WORKFLOW_EDIT)(guarded(on_edit))
+    app.action(ActionId.WORKFLOW_REMOVE)(guarded(on_remove))
+    app.action(ActionId.WORKFLOW_UNDO)(guarded(on_undo))
+    app.view(CallbackId.WORKFLOW)(guarded(on_submit))
+
+
+def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    """`/atlas workflow [add | list | edit NAME]`."""
+    user, slack_team = command.get("user_id", ""), command.get("team_id", "")
+    parts = (command.get("text") or "").split(maxsplit=2)[1:]
+    verb = parts[0].casefold() if parts else "add"
+    rest = " ".join(parts[1:]).strip()
+    teams = teams_of(ctx, slack_team, user)
+    if not teams:
+        _reply(
+            ack,
+            member.text_reply(
+                "You are not in a team that Adoption Atlas follows yet. "
+                f"`{COMMAND} setup` sets one up."
+            ),
+        )
+        return
+    if verb == "add":
+        ack()
+        _open(ctx, client, command["trigger_id"], slack_team, user, team_id=teams[0][0])
+        return
+    if verb == "list":
+        _reply(ack, _listing(ctx, user, teams))
+        return
+    if verb == "edit" and rest:
+        found = _named(ctx, teams, rest)
+        if found is None:
+            names = [w.name for t, _ in teams for w in workflows.listing(db=ctx.db, team_id=t)]
+            known = ", ".join(names[:10]) or "none yet"
+            _reply(
+                ack,
+                member.text_reply(
+                    f"No workflow called “{quote_user_text(rest)}”. In the registry: {known}."
+                ),
+            )
+            return
+        if not workflows.may_edit(db=ctx.db, workflow_id=found.id, user_id=user):
+            _reply(
+                ack,
+                member.text_reply(
+                    "Only the team's owner, the workflow's owner or whoever added it can change it."
+                ),
+            )
+            return
+        ack()
+        _open(
+            ctx,
+            client,
+            command["trigger_id"],
+            slack_team,
+            user,
+            team_id=found.team_id,
+            workflow=found,
+        )
+        return
+    _reply(ack, member.text_reply(f"Did you mean one of these? {USAGE}"))
+
+
+def teams_of(ctx: AppContext, slack_team: str, user: str) -> list[tuple[int, str]]:
+    """Teams whose registry this person may add to: their teams and those they set up."""
+    with ctx.db.unit_of_work() as session:
+        mine = {
+            m.team_id: session.get(Team, m.team_id).name
+            for m in team_repo.active_memberships(
+                session=session, slack_team_id=slack_team, slack_user_id=user
+            )
+        }
+    for team_id, name in editable_teams(ctx, slack_team, user):
+        mine.setdefault(team_id, name)
+    return sorted(mine.items(), key=lambda t: t[1].casefold())
+
+
+def _open(
+    ctx: AppContext,
+    client: WebClient,
+    trigger_id: str,
+    slack_team: str,
+    user: str,
+    *,
+    team_id: int | None,
+    workflow: workflows.WorkflowView | None = None,
+) -> None:
+    teams = teams_of(ctx, slack_team, user)
+    if workflow is None and team_id not in {t for t, _ in teams}:
+        team_id = teams[0][0] if teams else None
+    if team_id is None:
+        from bot.blocks.common import error_modal
+
+        client.views_open(
+            trigger_id=trigger_id,
+            view=error_modal(f"You are not in a team yet. `{COMMAND} setup` sets one up."),
+        )
+        return
+    view = blocks.workflow_modal(
+        team_id=team_id, teams=teams, workflow=workflow, default_owner=user
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _listing(ctx: AppContext, user: str, teams: list[tuple[int, str]]) -> Message:
+    replies = []
+    for team_id, name in teams[:3]:
+        listed = workflows.listing(db=ctx.db, team_id=team_id)
+        editable = {
+            w.id for w in listed if workflows.may_edit(db=ctx.db, workflow_id=w.id, user_id=user)
+        }
+        replies.append(blocks.listing(name, listed, editable))
+    blocks_ = [b for r in replies for b in r.blocks][:50]
+    return Message(text=" ".join(r.text for r in replies), blocks=blocks_)
+
+
+def _named(
+    ctx: AppContext, teams: list[tuple[int, str]], name: str
+) -> workflows.WorkflowView | None:
+    for team_id, _ in teams:
+        for w in workflows.listing(db=ctx.db, team_id=team_id):
+            if w.name.casefold() == name.casefold():
+                return w
+    return None
+
+
+def _workflow(ctx: AppContext, action: dict[str, Any]) -> workflows.WorkflowView | None:
+    value = action.get("value") or ""
+    return workflows.get(db=ctx.db, workflow_id=int(value)) if value.isdigit() else None
+
+
+def _reply(ack: Ack, message: Message) -> None:
+    ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
+
+
+def _refuse(respond: Respond) -> None:
+    respond(
+        text="Only the team's owner, the workflow's owner or whoever added it can change it, "
+        "and it has to still exist.",
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def _rediagnose(ctx: AppContext, team_id: int) -> None:
+    """Workflows feed 2.1, 2.4 and 3.5: bring the diagnosis up to date at once."""
+    diagnosis.run_team(
+        db=ctx.db, team_id=team_id, caller=ctx.caller, now=ctx.clock(), trigger="workflow"
+    )
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = (body.get("user") or {}).get("id", "")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    return user, team
+
+
+def _meta(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}

@@ -1,0 +1,201 @@
+"""A team's closed rounds, counted, with the minimum group size applied; and the weekly chart.
+
+Everything here is an aggregate. A round with fewer respondents than the team's minimum group
+size keeps only its date: its numbers never leave this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from atlas.questions import CORE_IDS
+from bot import charts
+from bot.outbound import Caller, CallResult, Outcome
+from bot.scheduling.calendar import zone
+from bot.storage import diagnosis as diagnosis_repo
+from bot.storage import reports
+from bot.storage import teams as team_repo
+from bot.storage.db import Database
+from bot.storage.models import PulseRound, Team
+
+log = logging.getLogger(__name__)
+
+TREND_WEEKS = 12
+MIN_CHART_WEEKS = 2  # a single reportable week is a dot, not a trend
+USAGE = "ai_frequency"
+GO_TO = "go_to_person"
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    """One closed round, counted. Holds no user id: go-to answers are reduced to two counts."""
+
+    local_date: date
+    asked: frozenset[str]  # questions the round asked (a person may have skipped some)
+    invited: int  # people the pulse reached
+    respondents: int  # people who answered anything
+    tallies: Mapping[str, Mapping[str, int]]  # question → option → how many chose it
+    answerers: Mapping[str, int]  # question → how many answered it
+    go_to_top: int  # go-to answers naming the most-named person
+    go_to_total: int  # go-to answers in all
+    confidential: Mapping[str, Mapping[str, int]]  # confidential question → option → count
+
+
+@dataclass(frozen=True)
+class WeekStats:
+    """One week of the trend. Below the floor only the date is kept, so no number can leak."""
+
+    week: date
+    reportable: bool
+    invited: int | None = None
+    respondents: int | None = None
+    response_rate: float | None = None
+    using_ai: float | None = None  # share of usage answers other than "not at all"
+
+
+def figures(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures]:
+    """Count the answers of these rounds, in SQL, one figure per round in the same order."""
+    ids = [r.id for r in rounds]
+    if not ids:
+        return []
+    counts = diagnosis_repo.round_counts(session=session, round_ids=ids)
+    tallies: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    answerers: dict[int, Counter[str]] = defaultdict(Counter)
+    go_to: dict[int, Counter[str]] = defaultdict(Counter)
+    for round_id, _role, question_id, value, n in diagnosis_repo.answer_counts(
+        session=session, round_ids=ids
+    ):
+        if not value:
+            continue
+        answerers[round_id][question_id] += n
+        if question_id == GO_TO:
+            go_to[round_id][value[0]] += n
+            continue
+        for option in value:
+            tallies[round_id][question_id][option] += n
+    confidential = diagnosis_repo.confidential_counts(session=session, round_ids=ids)
+    result = []
+    for r in rounds:
+        invited, respondents = counts.get(r.id, (0, 0))
+        disabled = set(r.disabled_questions or ())
+        asked = {q for q in CORE_IDS if q not in disabled}
+        if r.rotating_question_id:
+            asked.add(r.rotating_question_id)
+        asked |= set(tallies[r.id]) | set(confidential.get(r.id, {}))
+        named = go_to[r.id]
+        result.append(
+            RoundFigures(
+                local_date=r.local_date,
+                asked=frozenset(asked),
+                invited=invited,
+                respondents=respondents,
+                tallies={q: dict(c) for q, c in tallies[r.id].items()},
+                answerers=dict(answerers[r.id]),
+                go_to_top=max(named.values(), default=0),
+                go_to_total=sum(named.values()),
+                confidential={q: dict(c) for q, c in confidential.get(r.id, {}).items()},
+            )
+        )
+    return result
+
+
+def reportable(figure: RoundFigures, floor: int) -> bool:
+    """Whether a round had enough respondents for any of its numbers to be shown."""
+    return figure.respondents >= floor
+
+
+def week_stats(figure: RoundFigures, floor: int) -> WeekStats:
+    """The trend's view of one round: rates when at or above the floor, else just the date."""
+    if not reportable(figure, floor):
+        return WeekStats(week=figure.local_date, reportable=False)
+    answered = figure.answerers.get(USAGE, 0)
+    using = None
+    if answered >= floor:
+        using = (answered - figure.tallies.get(USAGE, {}).get("none", 0)) / answered
+    rate = min(1.0, figure.respondents / figure.invited) if figure.invited else None
+    return WeekStats(
+        week=figure.local_date,
+        reportable=True,
+        invited=figure.invited,
+        respondents=figure.respondents,
+        response_rate=rate,
+        using_ai=using,
+    )
+
+
+def local_today(team: Team, now: datetime) -> date:
+    """The date in the team's zone."""
+    return now.astimezone(zone(team.timezone)).date()
+
+
+def recent(
+    session: Session, team: Team, now: datetime, weeks: int = TREND_WEEKS
+) -> list[RoundFigures]:
+    """The closed rounds of the last `weeks` weeks (at most `weeks` of them), counted."""
+    today = local_today(team, now)
+    rounds = reports.closed_rounds(
+        session=session,
+        team_id=team.id,
+        since=today - timedelta(weeks=weeks) + timedelta(days=1),
+        until=today,
+    )
+    return figures(session, rounds[-weeks:])
+
+
+def trend(session: Session, team: Team, now: datetime) -> list[WeekStats]:
+    """Response rate and AI use per week over the last 12 weeks, oldest first."""
+    return [week_stats(f, team.min_group_size) for f in recent(session, team, now)]
+
+
+def send_chart(*, db: Database, team_id: int, caller: Caller, to: list[str], now: datetime) -> int:
+    """Upload the trend chart into each recipient's DM; returns how many got it.
+
+    Goes with the weekly digest, so it must never stop it: every failure is logged and skipped.
+    """
+    try:
+        with db.unit_of_work() as session:
+            team = team_repo.get(session=session, team_id=team_id)
+            weeks = trend(session, team, now)
+            name = team.name
+        if sum(w.reportable for w in weeks) < MIN_CHART_WEEKS:
+            return 0
+        png = charts.trend_png(weeks, f"{name}: the last {TREND_WEEKS} weeks")
+    except Exception:
+        log.exception("could not draw the trend chart of team %s", team_id)
+        return 0
+    sent = 0
+    for user_id in to:
+        try:
+            result = _upload(caller, user_id, png, name, now)
+        except Exception:
+            log.exception("the trend chart of team %s failed for %s", team_id, user_id)
+            continue
+        if result.outcome is Outcome.OK:
+            sent += 1
+            continue
+        log.warning(
+            "the trend chart of team %s did not reach %s (%s)", team_id, user_id, result.error
+        )
+        if result.outcome is Outcome.STOP:
+            break
+    return sent
+
+
+def _upload(caller: Caller, user_id: str, png: bytes, team_name: str, now: datetime) -> CallResult:
+    """Open the DM and upload the chart into it: the result of the step that failed, or OK."""
+    opened = caller.call("conversations.open", users=user_id)
+    if opened.outcome is not Outcome.OK:
+        return opened
+    return caller.call(
+        "files_upload_v2",
+        channel=opened.data["channel"]["id"],
+        content=png,
+        filename=f"adoption-trend-{now.date().isoformat()}.png",
+        title=f"{team_name}: response rate and AI use, last {TREND_WEEKS} weeks",
+    )

@@ -1,0 +1,248 @@
+"""The workflow registry: what the team runs with AI, who owns it, when it shipped, the baseline.
+
+It feeds the diagnosis: 2.1 (nothing shipped by day 30), 2.4 (no baseline), 3.5 (the owner
+does not use it) and 4.1. Any member may add a workflow; the rollout owner, the workflow's owner
+and whoever added it may change or remove it. Removing archives it, so it can be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.services.setup import CLEAR, NAME_LENGTH, Reader
+from bot.storage import rituals
+from bot.storage import teams as team_repo
+from bot.storage.db import Database
+from bot.storage.models import Role, Team, WorkflowRecord
+
+MAX_MINUTES = 100_000  # a run longer than ~10 working weeks is a typo
+SHIPPED_PAST_YEARS = 5
+
+
+class WorkflowError(ValueError):
+    """A workflow was refused: `errors` maps each field to what is wrong and what works."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class NotAllowed(Exception):
+    """The person may not change this workflow."""
+
+
+@dataclass(frozen=True)
+class WorkflowInput:
+    """A workflow's fields, checked."""
+
+    name: str
+    owner: str | None
+    shipped_on: date | None
+    minutes_before: int | None
+    minutes_after: int | None
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    """One workflow as listed."""
+
+    id: int
+    team_id: int
+    name: str
+    owner: str | None
+    shipped_on: date | None
+    minutes_before: int | None
+    minutes_after: int | None
+    archived: bool
+
+    @property
+    def saved_minutes(self) -> int | None:
+        """Minutes saved per run, when both sides are measured."""
+        if self.minutes_before is None or self.minutes_after is None:
+            return None
+        return self.minutes_before - self.minutes_after
+
+
+def read(raw: dict[str, str | None], *, today: date) -> WorkflowInput:
+    """Check a workflow's raw fields; WorkflowError names every refused one."""
+    errors: dict[str, str] = {}
+    reader = Reader(today=today)
+
+    def field(name: str, parse: Callable[[str], Any]) -> Any:
+        text = raw.get(name)
+        try:
+            return parse(text or "")
+        except ValueError as exc:
+            errors[name] = str(exc)
+            return None
+
+    name = field("name", _name)
+    owner = field("owner", reader._user)
+    shipped = field("shipped_on", lambda t: _shipped(t, today))
+    before = field("minutes_before", _minutes)
+    after = field("minutes_after", _minutes)
+    if errors:
+        raise WorkflowError(errors)
+    return WorkflowInput(
+        name=name, owner=owner, shipped_on=shipped, minutes_before=before, minutes_after=after
+    )
+
+
+def _name(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise ValueError("Name the workflow, e.g. Weekly client report.")
+    if len(cleaned) > NAME_LENGTH:
+        raise ValueError(f"Keep the name under {NAME_LENGTH} characters.")
+    return cleaned
+
+
+def _shipped(text: str, today: date) -> date | None:
+    if text.strip().casefold() in CLEAR:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("Use a date like 2026-10-15, or leave it empty if not shipped.") from None
+    if day > today:
+        raise ValueError("That is in the future; leave it empty until it is in real use.")
+    if day < today - timedelta(days=365 * SHIPPED_PAST_YEARS):
+        raise ValueError("That is years ago; check the year.")
+    return day
+
+
+def _minutes(text: str) -> int | None:
+    cleaned = text.strip().casefold().removesuffix("min").removesuffix("minutes").strip()
+    if cleaned in CLEAR:
+        return None
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise ValueError("Use a number of minutes, e.g. 45.") from None
+    if number != int(number):
+        raise ValueError("Use whole minutes, e.g. 45.")
+    if not 1 <= number <= MAX_MINUTES:
+        raise ValueError(f"Use minutes from 1 to {MAX_MINUTES:,}.")
+    return int(number)
+
+
+def _view(record: WorkflowRecord) -> WorkflowView:
+    return WorkflowView(
+        id=record.id,
+        team_id=record.team_id,
+        name=record.name,
+        owner=record.owner_user_id,
+        shipped_on=record.shipped_on,
+        minutes_before=record.minutes_before,
+        minutes_after=record.minutes_after,
+        archived=record.archived_at is not None,
+    )
+
+
+def add(
+    *, db: Database, team_id: int, data: WorkflowInput, by: str | None, now: datetime
+) -> WorkflowView:
+    """Add a workflow (an archived one of the same name comes back with the new values)."""
+    with db.unit_of_work() as session:
+        team = team_repo.get(session=session, team_id=team_id)
+        if team is None:
+            raise LookupError(team_id)
+        record = rituals.workflow_named(session=session, team_id=team_id, name=data.name)
+        if record is not None and record.archived_at is None:
+            raise WorkflowError(
+                {"name": f"{data.name} is already in the registry; edit it instead."}
+            )
+        if record is None:
+            record = WorkflowRecord(
+                workspace_id=team.workspace_id, team_id=team_id, created_by=by, created_at=now
+            )
+            session.add(record)
+        record.archived_at = None
+        _fill(record, data, now)
+        session.flush()
+        return _view(record)
+
+
+def edit(
+    *, db: Database, workflow_id: int, data: WorkflowInput, by: str, now: datetime
+) -> WorkflowView:
+    """Change a workflow's fields."""
+    with db.unit_of_work() as session:
+        record = _editable(session, workflow_id, by)
+        clash = rituals.workflow_named(session=session, team_id=record.team_id, name=data.name)
+        if clash is not None and clash.id != record.id:
+            raise WorkflowError({"name": f"Another workflow is called {data.name}."})
+        _fill(record, data, now)
+        session.flush()
+        return _view(record)
+
+
+def remove(*, db: Database, workflow_id: int, by: str, now: datetime) -> WorkflowView:
+    """Archive a workflow (it stops counting); `restore` undoes it."""
+    with db.unit_of_work() as session:
+        record = _editable(session, workflow_id, by)
+        record.archived_at = now
+        return _view(record)
+
+
+def restore(*, db: Database, workflow_id: int, by: str, now: datetime) -> WorkflowView:
+    """Undo a removal."""
+    with db.unit_of_work() as session:
+        record = _editable(session, workflow_id, by)
+        clash = rituals.workflow_named(session=session, team_id=record.team_id, name=record.name)
+        if clash is not None and clash.id != record.id:
+            raise WorkflowError({"name": f"Another workflow is now called {record.name}."})
+        record.archived_at, record.updated_at = None, now
+        return _view(record)
+
+
+def get(*, db: Database, workflow_id: int) -> WorkflowView | None:
+    """One workflow."""
+    with db.unit_of_work() as session:
+        record = session.get(WorkflowRecord, workflow_id)
+        return _view(record) if record is not None else None
+
+
+def listing(*, db: Database, team_id: int) -> list[WorkflowView]:
+    """The team's current workflows, oldest first."""
+    with db.unit_of_work() as session:
+        return [_view(r) for r in rituals.workflows(session=session, team_id=team_id)]
+
+
+def may_edit(*, db: Database, workflow_id: int, user_id: str) -> bool:
+    """Whether this person may change the workflow."""
+    with db.unit_of_work() as session:
+        try:
+            _editable(session, workflow_id, user_id)
+        except (LookupError, NotAllowed):
+            return False
+        return True
+
+
+def _editable(session: Session, workflow_id: int, user_id: str) -> WorkflowRecord:
+    record = session.get(WorkflowRecord, workflow_id)
+    if record is None:
+        raise LookupError(workflow_id)
+    if user_id in (record.owner_user_id, record.created_by):
+        return record
+    team = session.get(Team, record.team_id)
+    member = team_repo.member(session=session, team_id=team.id, slack_user_id=user_id)
+    if member is not None and member.active and (member.role is Role.OWNER or member.is_admin):
+        return record
+    if team.configured_by == user_id:
+        return record
+    raise NotAllowed(user_id)
+
+
+def _fill(record: WorkflowRecord, data: WorkflowInput, now: datetime) -> None:
+    record.name = data.name
+    record.owner_user_id = data.owner
+    record.shipped_on = data.shipped_on
+    record.minutes_before = data.minutes_before
+    record.minutes_after = data.minutes_after
+    record.updated_at = now
