@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python -m bench.ack_latency
 	$(BIN)/python -m bench.pulse_fanout
 	$(BIN)/python -m bench.diagnosis
+	$(BIN)/python -m bench.home
 
 lint: setup
 	$(BIN)/ruff check .

@@ -474,17 +474,23 @@ def timed(function: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - began, result
 
 
-def measure(job: Job) -> Measured:
-    """Open the app's database and Caller, then time the diagnosis as `job.scenario` asks."""
+def alert_caller(api_url: str, database_url: str) -> Caller:
+    """The app's own `Caller` on the fake Slack at `api_url`, its `chat.postMessage` pacing
+    lifted to ALERT_RATE."""
     settings = load_settings(
         _env_file=None,
         slack_bot_token=TOKEN,
-        slack_api_url=job.api_url,
-        database_url=job.database_url,
+        slack_api_url=api_url,
+        database_url=database_url,
     )
-    caller = Caller(
+    return Caller(
         make_web_client(settings, TOKEN, retries=False), rates={"chat.postMessage": ALERT_RATE}
     )
+
+
+def measure(job: Job) -> Measured:
+    """Open the app's database and Caller, then time the diagnosis as `job.scenario` asks."""
+    caller = alert_caller(job.api_url, job.database_url)
     slack_wait = [0.0]
     call = caller.call
 
