@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-migrate", action="store_true", help="do not apply pending migrations on start"
     )
 
-    sub.add_parser("demo", help="try the app against a local Slack sandbox (no workspace needed)")
+    from bot.demo.command import add_parser as add_demo_parser
+
+    add_demo_parser(sub)
     sub.add_parser("scheduler", help="run the pulse scheduler (one process per deployment)")
 
     diagnose = sub.add_parser("diagnose", help="run the diagnosis now and alert the owner")
@@ -86,9 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_team_command(settings, args)
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.demo.command import run as run_demo_command
 
-            return 1 if run_demo() else 0
+            return run_demo_command(args)
         return _serve(settings, args)
     except SettingsError as exc:
         print(f"atlas-bot: {exc}", file=sys.stderr)
