@@ -54,20 +54,24 @@ NOTE_WORDS = {
 def transcript(record: Record) -> str:
     """The whole run as plain text."""
     lines = _header(record)
+    lines += ["", *_setup(record)]
     for week in record.weeks:
         lines += ["", *_week(record, week)]
     lines += ["", *_final(record)]
     lines += ["", *_commands(record)]
+    lines += ["", *_homes(record)]
     clicks = record.clicks
     lines += [
         "",
         "How the answers got in",
         "-" * 22,
         f"{clicks.sent} clicks, each a signed block_actions request to the running app: "
-        f"{clicks.answers} pulse answers and {clicks.sent - clicks.answers} by the owner on "
-        f"alerts and check-ins. The app accepted {clicks.accepted} and answered each through its "
-        f"response_url ({clicks.replies} replies, {len(clicks.refused)} refusals). Nothing was "
-        "written to the database but by the app.",
+        f"{clicks.answers} pulse answers, {clicks.office_hours} on office hours posts and "
+        f"{clicks.sent - clicks.answers - clicks.office_hours} by the owner on alerts and "
+        f"check-ins; and {clicks.modals} modals (setup, workflows) submitted as signed "
+        f"view_submission requests. The app accepted {clicks.accepted} clicks and answered each "
+        f"through its response_url ({clicks.replies} replies, {len(clicks.refused)} refusals). "
+        "Nothing was written to the database but by the app.",
         "",
         f"Failure modes: {ATTRIBUTION} ({ATLAS_URL}).",
     ]
@@ -146,6 +150,12 @@ def _week(record: Record, week: WeekLog) -> list[str]:
             continue
         lines.append(f"  {when} · {NOTE_WORDS[note.kind]}")
         lines += ["      " + line for line in note.text.splitlines()]
+    if week.office_hours:
+        lines.append("Office hours (Thursday 15:00 New York, in #aihelp):")
+        lines += [
+            f"  {at.astimezone(owner_tz):%a %-d %b %H:%M} · {what}"
+            for at, what in week.office_hours
+        ]
     rate = f" ({week.answered / week.asked:.0%})" if week.asked else ""
     lines.append(
         f"The app's numbers: {week.asked} asked, {week.answered} answered{rate} · detected: "
@@ -222,6 +232,25 @@ def _finding_lines(finding: Finding) -> list[str]:
     ]
     if finding.status is Status.DETECTED and mode is not None:
         lines.append(f"      First move: {mode.first_move}")
+    return lines
+
+
+def _setup(record: Record) -> list[str]:
+    title = "Setting up (the Friday before week 1)"
+    return [title, "-" * len(title), *(f"  {line}" for line in record.setup)]
+
+
+def _homes(record: Record) -> list[str]:
+    title = "The app's Home tab at the end"
+    lines = [title, "=" * len(title)]
+    if record.charts:
+        lines.append(
+            f"The owner also got {plural(record.charts, 'trend chart')} in their DM with the "
+            "weekly digest (a PNG uploaded with files_upload_v2)."
+        )
+    for seat, text in record.homes:
+        lines += ["", f"As {seat.name} ({seat.title}) sees it:"]
+        lines += ["    " + line for line in text.splitlines()]
     return lines
 
 

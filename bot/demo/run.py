@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.demo import report, scenarios
 from bot.demo.scenarios import MAX_PEOPLE, MIN_PEOPLE, BadOption
-from bot.demo.simulate import Record, Simulation, WeekLog
+from bot.demo.simulate import Clicks, Record, Simulation, WeekLog
 from bot.sandbox import FakeSlack
 from bot.sandbox.running import RunningApp
 
@@ -73,7 +73,8 @@ def run_demo(
     if start.weekday() != 0:
         raise BadOption("the first simulated week starts on a Monday")
     began = time.perf_counter()
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not the demo
+    for chatter in ("alembic", "bot"):  # migration and app logs are not the demo's output
+        logging.getLogger(chatter).setLevel(logging.WARNING)
     company = scenarios.cast(chosen, people, seed)
     echo(
         f"Adoption Atlas demo · {chosen.name}: {chosen.title}. {people} people, "
@@ -99,6 +100,8 @@ def run_demo(
                 echo(progress(sim.week(number), weeks))
             sim.time.now += timedelta(days=1)  # the Saturday after the last round closed
             _try_commands(sim)
+            sim.open_home(sim.cast.owner)
+            sim.open_home(sim.cast.members[0])
             record = sim.finish()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -157,10 +160,10 @@ def summary(result: DemoResult) -> list[str]:
         f"Detected from pulse signals: {found} (the scenario is meant to show: {meant}) — "
         f"{verdict}.",
         f"{clicks.sent} clicks sent as signed block_actions ({clicks.answers} pulse answers, "
-        f"{clicks.sent - clicks.answers} by the owner on alerts and check-ins); "
-        f"{clicks.accepted} accepted, "
-        f"{len(clicks.refused)} refused; Slack pacing waited {record.paced_seconds:.0f} s of "
-        "virtual time.",
+        f"{clicks.office_hours} on office hours posts, {_owner_clicks(clicks)} by the owner on "
+        f"alerts and check-ins) and {clicks.modals} modals submitted; {clicks.accepted} clicks "
+        f"accepted, {len(clicks.refused)} refused; Slack pacing waited "
+        f"{record.paced_seconds:.0f} s of virtual time.",
     ]
     lines += [
         f"  /atlas {text} (as {seat.name}, {seat.title}): HTTP {status}"
@@ -172,3 +175,8 @@ def summary(result: DemoResult) -> list[str]:
         f"Ran in {result.seconds:.1f} s.",
     ]
     return lines
+
+
+def _owner_clicks(clicks: Clicks) -> int:
+    """Clicks other than pulse answers and office hours: the owner's, on alerts and check-ins."""
+    return clicks.sent - clicks.answers - clicks.office_hours

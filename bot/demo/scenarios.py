@@ -104,6 +104,9 @@ class Scenario:
     min_weeks: int  # weeks it takes before the pulse can show the expected modes
     shape: Shape  # how this story changes the healthy company's profiles
     on_track: str = "yes"  # the owner's answer to the weekly check-in's "on track?"
+    rsvp: float = 0.4  # the chance each person says they will come to office hours
+    lead_workflows: int = 1  # shipped workflows the AI lead puts in the registry
+    member_workflow: bool = False  # a member adds one too
 
 
 @dataclass
@@ -306,6 +309,8 @@ SCENARIOS: dict[str, Scenario] = {
             rollout_weeks=6,
             min_weeks=1,
             shape=_healthy,
+            rsvp=0.5,
+            member_workflow=True,
         ),
         Scenario(
             name="only-ai-lead",
@@ -319,6 +324,7 @@ SCENARIOS: dict[str, Scenario] = {
             min_weeks=2,
             shape=_only_ai_lead,
             on_track="partly",
+            rsvp=0.1,
         ),
         Scenario(
             name="ceo-no-ai",
@@ -344,6 +350,8 @@ SCENARIOS: dict[str, Scenario] = {
             rollout_weeks=26,
             min_weeks=1,
             shape=_knowledge_in_one_head,
+            rsvp=0.2,
+            lead_workflows=3,
         ),
         Scenario(
             name="leakage",

@@ -33,11 +33,28 @@ from bot.sandbox.running import SANDBOX_BOT_TOKEN, RunningApp
 from bot.sandbox.transcript import blocks_to_text
 from bot.scheduling.calendar import at_local, out_of_quiet_hours, personal_due, zone
 from bot.scheduling.tick import tick
-from bot.services import diagnosis, owner, teams
+from bot.services import diagnosis, owner
 from bot.storage import pulse as pulse_repo
+from bot.storage import teams as team_repo
 from bot.storage.models import Team
 
 TEAM_NAME = "Brightline Logistics"
+TEAM_CHANNEL = "C0BRIGHTLINE"  # the team follows this channel's members
+HELP_CHANNEL = "C0AIHELP"  # where office hours are announced
+OFFICE_HOURS = (3, wall_time(15, 0))  # Thursdays at 15:00, the team's time zone
+TOOLS = ("ChatGPT", "Claude", "Copilot", "Gemini")
+SETUP_TIME = wall_time(9, 0)  # the owner sets the team up the Friday before week 1
+RSVP_DELAY = timedelta(hours=1)  # people see the office hours announcement this soon
+HERE_DELAY = timedelta(minutes=16)  # and click "I'm here" just after it starts
+# (name, shipped this many days before week 1, minutes per run before AI, with AI)
+LEAD_WORKFLOWS = (
+    ("Shipment exception emails", 10, 45, 15),
+    ("Carrier rate comparison", 20, 60, 20),
+    ("Customs paperwork check", 5, 30, 10),
+)
+MEMBER_WORKFLOW = ("Weekly customer report", 3, 120, 40)
+# The app's private answers to office hours clicks (ephemeral, yet not refusals).
+OFFICE_HOURS_REPLIES = ("You're on the list", "Thanks for coming")
 REPLY_TIMEOUT = 30.0  # seconds of real time the app gets to handle one moment's clicks
 PROMPT_DELAYS = (1, 1, 2, 3, 5)  # hours after the pulse arrives, for those who answer at once
 REMINDED_DELAYS = (1, 2, 4)  # hours after the reminder, for those who needed one
@@ -114,6 +131,9 @@ class WeekLog:
     notes: list[OwnerNote] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  # alerts the owner acknowledged
     owner_clicks: list[tuple[datetime, str]] = field(default_factory=list)  # when, what, in words
+    office_hours: list[tuple[datetime, str]] = field(default_factory=list)  # when, what happened
+    rsvps: list[str] = field(default_factory=list)  # who said they would come
+    attended: list[str] = field(default_factory=list)  # who said they were there
     # From the app after the round closed:
     asked: int = 0
     answered: int = 0
@@ -140,6 +160,8 @@ class Clicks:
     sent: int = 0  # signed block_actions posted
     accepted: int = 0  # answered 200 (acknowledged) by the app
     answers: int = 0  # of them, pulse answers (the rest: the owner's alert and check-in buttons)
+    office_hours: int = 0  # of them, RSVPs and "I'm here" on office hours posts
+    modals: int = 0  # modals submitted (setup, workflows) as signed view_submission requests
     replies: int = 0  # response_url posts the app made for them
     refused: list[str] = field(default_factory=list)  # replies that refused or failed
 
@@ -159,6 +181,9 @@ class Record:
     commands: list[tuple[Seat, str, int, str]] = field(default_factory=list)
     clicks: Clicks = field(default_factory=Clicks)
     paced_seconds: float = 0.0
+    setup: list[str] = field(default_factory=list)  # what the set-up did, in words
+    homes: list[tuple[Seat, str]] = field(default_factory=list)  # Home tabs at the end, as text
+    charts: int = 0  # trend charts the app uploaded into the owner's DM
 
     def name(self, user_id: str) -> str:
         """A person's name, or the id when they are not in the company."""
@@ -241,44 +266,112 @@ class Simulation:
 
     # --- set-up --------------------------------------------------------------------------------
     def setup(self) -> None:
-        """The workspace's people in the sandbox, and the team with its members in the app."""
+        """The workspace's people and channels in the sandbox; the owner sets the team up.
+
+        Everything goes through the app as a person would: `/atlas setup` opens the setup modal,
+        the owner submits it (the channel's members become the team), and the AI lead (and in
+        some stories a member) add shipped workflows with `/atlas workflow`.
+        """
         with self.db.unit_of_work() as session:
             if session.scalar(select(func.count()).select_from(Team)):
                 raise DemoError("the demo needs an empty database; this one already has teams")
         for seat in self.cast.seats:
             self.slack.add_user(seat.user_id, name=seat.name, tz=seat.tz)
+        everyone = [seat.user_id for seat in self.cast.seats]
+        self.slack.channel_members[TEAM_CHANNEL] = [*everyone, self.slack.bot_user_id]
+        self.slack.channel_members[HELP_CHANNEL] = [*everyone, self.slack.bot_user_id]
         friday = self.start - timedelta(days=3)
-        ref = teams.create_team(
-            db=self.db,
-            slack_team_id=self.slack.team_id,
-            name=TEAM_NAME,
-            timezone=TEAM_ZONE,
-            rollout_start=self.record.rollout_start,
-            configured_by=self.cast.owner.user_id,
-            # Set up the Friday before the first simulated week: no earlier round is due.
-            created_at=at_local(friday, wall_time(9), zone(TEAM_ZONE)),
-        )
-        self.team_id = ref.id
-        for seat in self.cast.seats:
-            teams.add_member(
-                db=self.db,
-                team_id=ref.id,
-                slack_user_id=seat.user_id,
-                role=seat.role,
-                timezone=seat.tz,
-            )
+        self.time.now = at_local(friday, SETUP_TIME, zone(TEAM_ZONE))
+        owner_seat, lead, ceo = self.cast.owner, self.cast.lead, self.cast.ceo
+        oh_day, oh_time = str(OFFICE_HOURS[0]), OFFICE_HOURS[1].strftime("%H:%M")
+        form = {
+            "name": ("plain_text_input", "value", TEAM_NAME),
+            "channel": ("conversations_select", "selected_conversation", TEAM_CHANNEL),
+            "owner": ("users_select", "selected_user", owner_seat.user_id),
+            "ai_lead": ("users_select", "selected_user", lead.user_id),
+            "sponsor": ("users_select", "selected_user", ceo.user_id),
+            "rollout_start": ("datepicker", "selected_date", self.record.rollout_start.isoformat()),
+            "timezone": ("plain_text_input", "value", TEAM_ZONE),
+            "pulse_day": ("static_select", "selected_option", {"value": "0"}),
+            "pulse_time": ("timepicker", "selected_time", "10:00"),
+            "min_group_size": ("number_input", "value", "5"),
+            "tools": ("plain_text_input", "value", "\n".join(TOOLS)),
+            "office_hours_channel": ("conversations_select", "selected_conversation", HELP_CHANNEL),
+            "office_hours_day": ("static_select", "selected_option", {"value": oh_day}),
+            "office_hours_time": ("timepicker", "selected_time", oh_time),
+        }
+        self._modal(owner_seat, "setup", form, done="is set up")
         with self.db.unit_of_work() as session:
-            team = session.get(Team, ref.id)
+            team = session.scalars(select(Team)).one()
+            self.team_id = team.id
             self.pulse_time = team.pulse_time
             self.quiet = (team.quiet_start, team.quiet_end)
             self.reminder_hours = team.reminder_delay_hours
             self.record.min_group_size = team.min_group_size
-            # The owner's weekly check-in, when the app sends one.
             self.check_in = (
-                (team.check_in_weekday, team.check_in_time)
-                if getattr(team, "check_in_enabled", False)
+                (team.check_in_weekday, team.check_in_time) if team.check_in_enabled else None
+            )
+            self.office_hours = (
+                (team.office_hours_weekday, team.office_hours_time)
+                if team.office_hours_channel_id
                 else None
             )
+            members = len(team_repo.active_members(session=session, team_id=team.id))
+        self.record.setup.append(
+            f"{_clock(self.time.now)} {owner_seat.name} typed /atlas setup and submitted the setup "
+            f"modal: the team follows #brightline ({members} people), "
+            f"{lead.name} is the AI lead, {ceo.name} the executive sponsor, the pulse goes out "
+            f"on Mondays at 10:00 in each person's own time zone, office hours on Thursdays at "
+            "15:00 in #ai-help."
+        )
+        plan = [(lead, name) for name in LEAD_WORKFLOWS[: self.scenario.lead_workflows]]
+        if self.scenario.member_workflow and self.cast.members:
+            plan.append((self.cast.members[0], MEMBER_WORKFLOW))
+        for number, (seat, (name, days_ago, before, after)) in enumerate(plan):
+            self.time.now += timedelta(minutes=20)
+            shipped = (self.start - timedelta(days=days_ago)).isoformat()
+            form = {
+                "name": ("plain_text_input", "value", name),
+                "owner": ("users_select", "selected_user", seat.user_id),
+                "shipped_on": ("datepicker", "selected_date", shipped),
+                "minutes_before": ("number_input", "value", str(before)),
+                "minutes_after": ("number_input", "value", str(after)),
+            }
+            self._modal(seat, "workflow", form, done="Added:")
+            self.record.setup.append(
+                f"{_clock(self.time.now)} {seat.name} added “{name}” with /atlas workflow: "
+                f"shipped {shipped}, {before} → {after} minutes per run."
+                + (" (A second one: the registry grows.)" if number == 1 else "")
+            )
+        for seat in self.cast.seats:  # what the set-up sent is in the set-up's story
+            self._new_dms(seat.user_id)
+
+    def _modal(self, seat: Seat, command: str, form: dict[str, Any], *, done: str) -> None:
+        """Type `/atlas command`, submit the modal it opens, wait for the app's confirming DM."""
+        opened = len(self.slack.calls_to("views.open"))
+        status, _ = self.command(seat, command, record=False)
+        if status != 200:
+            raise DemoError(f"/atlas {command} answered HTTP {status}")
+        view = _wait(lambda: self.slack.calls_to("views.open")[opened:], f"/atlas {command}")[0]
+        values = {
+            block: {"value": {"type": kind, key: value}}
+            for block, (kind, key, value) in form.items()
+        }
+        confirmations = self._confirmations(seat.user_id, done)
+        reply = self.sender.view_submission(view.json("view"), values, user_id=seat.user_id)
+        self.record.clicks.modals += 1
+        if reply.status != 200 or reply.text:
+            raise DemoError(f"the {command} modal was refused: {reply.text[:300]}")
+        _wait(
+            lambda: self._confirmations(seat.user_id, done) > confirmations,
+            f"the {command} confirmation",
+        )
+
+    def _confirmations(self, user_id: str, done: str) -> int:
+        return sum(
+            done in str(m.get("text", ""))
+            for m in self.slack.messages_in(self.slack.dm_channel(user_id))
+        )
 
     # --- one week ------------------------------------------------------------------------------
     def week(self, number: int) -> WeekLog:
@@ -297,7 +390,7 @@ class Simulation:
                 if at in ticks:
                     return
                 ticks.add(at)
-            order = {"tick": 0, "answer": 1, "owner": 2}[kind]
+            order = {"tick": 0, "answer": 1, "owner": 2, "rsvp": 3, "here": 4}[kind]
             heapq.heappush(queue, (at, order, seq, kind, key))
             seq += 1
 
@@ -306,6 +399,12 @@ class Simulation:
         if self.check_in is not None:
             weekday, at = self.check_in
             push(at_local(monday + timedelta(days=weekday), at, zone(TEAM_ZONE)), "tick")
+        if self.office_hours is not None:
+            weekday, at = self.office_hours
+            day, tz = monday + timedelta(days=weekday), zone(TEAM_ZONE)
+            starts = at_local(day, at, tz)
+            push(min(at_local(day, self.quiet[1], tz), starts - timedelta(hours=1)), "tick")
+            push(starts - timedelta(minutes=15), "tick")
         while queue:
             at, _, _, kind, _ = queue[0]
             batch = []
@@ -316,6 +415,8 @@ class Simulation:
                 self._tick(log, intents, push)
             elif kind == "answer":
                 self._answer(log, intents, batch)
+            elif kind in ("rsvp", "here"):
+                self._office_hours(log, kind, batch)
             else:
                 self._owner_clicks(log, batch)
         self._read_back(log)
@@ -357,6 +458,14 @@ class Simulation:
                     log.round_number, log.closes_at = rnd.number, rnd.closes_at
             if log.closes_at is not None:
                 push(log.closes_at, "tick")
+        for message in self._new_posts(HELP_CHANNEL):
+            buttons = {b.get("action_id") for b in _buttons(message)}
+            if "office_hours.rsvp" in buttons:
+                log.office_hours.append((now, "office hours announced in #ai-help"))
+                push(now + RSVP_DELAY, "rsvp", message["ts"])
+            elif "office_hours.here" in buttons:
+                log.office_hours.append((now, "“starting in 15 minutes” posted in #ai-help"))
+                push(now + HERE_DELAY, "here", message["ts"])
         for seat in self.cast.seats:
             for message in self._new_dms(seat.user_id):
                 kind = (message.get("metadata") or {}).get("event_type")
@@ -393,10 +502,50 @@ class Simulation:
             push(answer_at, "answer", seat.user_id)
 
     def _new_dms(self, user_id: str) -> list[dict[str, Any]]:
-        messages = self.slack.messages_in(self.slack.dm_channel(user_id))
-        seen = self._seen.get(user_id, 0)
-        self._seen[user_id] = len(messages)
+        return self._new_posts(self.slack.dm_channel(user_id))
+
+    def _new_posts(self, channel: str) -> list[dict[str, Any]]:
+        messages = self.slack.messages_in(channel)
+        seen = self._seen.get(channel, 0)
+        self._seen[channel] = len(messages)
         return messages[seen:]
+
+    def _office_hours(self, log: WeekLog, kind: str, timestamps: list[str]) -> None:
+        """People say they will come (some of them), then that they are there."""
+        rng = random.Random(f"atlas-demo/{self.scenario.name}/{self.seed}/oh{log.number}/{kind}")
+        if kind == "rsvp":
+            who = [s for s in self.cast.seats if rng.random() < self.scenario.rsvp]
+            action_id, names = "office_hours.rsvp", log.rsvps
+        else:
+            going = set(log.rsvps)
+            who = [s for s in self.cast.seats if s.name in going and rng.random() < 0.85]
+            action_id, names = "office_hours.here", log.attended
+        sent = 0
+        for ts in timestamps:
+            message = self.slack.message(HELP_CHANNEL, ts)
+            button = next((b for b in _buttons(message or {}) if b["action_id"] == action_id), None)
+            if message is None or button is None:
+                continue
+            for seat in who:
+                action = {
+                    "type": "button",
+                    "action_id": action_id,
+                    "value": button["value"],
+                    "block_id": "office_hours",
+                    "text": button["text"],
+                }
+                reply = self.sender.block_action(
+                    action, user_id=seat.user_id, message=message, channel_id=HELP_CHANNEL
+                )
+                sent += 1
+                self.record.clicks.office_hours += 1
+                self._sent(reply.status)
+                names.append(seat.name)
+        self._await_replies(sent)
+        verb = "said they would come" if kind == "rsvp" else "clicked “I'm here”"
+        log.office_hours.append(
+            (self.time.now, f"{len(names)} {verb}" + (f": {', '.join(names)}" if names else ""))
+        )
 
     # --- clicks --------------------------------------------------------------------------------
     def _answer(self, log: WeekLog, intents: dict[str, _Intent], user_ids: list[str]) -> None:
@@ -566,21 +715,37 @@ class Simulation:
         self.record.clicks.refused += [
             str(r.get("text", ""))[:200]
             for r in self.slack.responses
-            if r.get("replace_original") is False or r.get("response_type") == "ephemeral"
+            if (r.get("replace_original") is False or r.get("response_type") == "ephemeral")
+            and not str(r.get("text", "")).startswith(OFFICE_HOURS_REPLIES)
         ]
+        self.record.charts = sum(
+            c.params.get("channel_id") == self.slack.dm_channel(self.cast.owner.user_id)
+            for c in self.slack.calls_to("files.completeUploadExternal")
+        )
         self.record.paced_seconds = self.time.paced
         return self.record
 
     # --- /atlas --------------------------------------------------------------------------------
-    def command(self, seat: Seat, text: str) -> tuple[int, str]:
+    def command(self, seat: Seat, text: str, *, record: bool = True) -> tuple[int, str]:
         """Type `/atlas text` as this person; (HTTP status, the reply as text)."""
         reply = self.sender.command(text, user_id=seat.user_id)
         rendered = reply.text
-        if reply.status == 200:
+        if reply.status == 200 and reply.text:
             body = reply.json or {}
             rendered = blocks_to_text(body.get("blocks") or []) or str(body.get("text", ""))
-        self.record.commands.append((seat, text, reply.status, rendered))
+        if record:
+            self.record.commands.append((seat, text, reply.status, rendered))
         return reply.status, rendered
+
+    def open_home(self, seat: Seat) -> None:
+        """Open the app's Home tab as this person (a signed app_home_opened event)."""
+        before = len(self.slack.calls_to("views.publish"))
+        event = {"type": "app_home_opened", "user": seat.user_id, "tab": "home"}
+        if self.sender.event(event).status != 200:
+            raise DemoError("the Home tab event was not accepted")
+        _wait(lambda: self.slack.calls_to("views.publish")[before:], "the Home tab")
+        view = self.slack.published_view(seat.user_id) or {}
+        self.record.homes.append((seat, blocks_to_text(view.get("blocks") or [])))
 
 
 def _questions(message: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -623,3 +788,29 @@ def _note(at: datetime, message: dict[str, Any]) -> OwnerNote:
 def _cleared_mode(text: str) -> str | None:
     matched = re.search(r"failure mode (\d\.\d+)", text)
     return matched.group(1) if matched else None
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a message, in order."""
+    return [
+        element
+        for block in message.get("blocks") or []
+        for element in ([block.get("accessory")] if block.get("accessory") else [])
+        + list(block.get("elements") or [])
+        if isinstance(element, dict) and element.get("type") == "button"
+    ]
+
+
+def _wait(check: Callable[[], Any], what: str) -> Any:
+    """Wait (real time) for the app's work after an ack; its result once truthy."""
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while not (found := check()):
+        if time.monotonic() > deadline:
+            raise DemoError(f"the app did not finish {what} within {REPLY_TIMEOUT:.0f} s")
+        time.sleep(0.005)
+    return found
+
+
+def _clock(when: datetime) -> str:
+    """A time in the team's zone, as the transcript shows it."""
+    return when.astimezone(zone(TEAM_ZONE)).strftime("%a %-d %b %H:%M")

@@ -59,6 +59,7 @@ def register(app: App, ctx: AppContext) -> None:
                 team_id=team_id,
                 by=user,
                 require_source=True,
+                now=ctx.clock(),
             )
         except setup.SettingsError as exc:
             ack(response_action="errors", errors=_on_screen(exc.errors, present))

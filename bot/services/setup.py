@@ -26,6 +26,7 @@ from bot.storage.models import (
     Team,
     TeamSource,
     TeamTool,
+    utcnow,
 )
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -303,6 +304,7 @@ def save(
     team_id: int | None = None,
     by: str | None = None,
     require_source: bool = False,
+    now: datetime | None = None,
 ) -> SavedTeam:
     """Create a team (team_id None) or update one; all or nothing.
 
@@ -312,7 +314,7 @@ def save(
     given = settings.given()
     with db.unit_of_work() as session:
         if team_id is None:
-            team = Team(workspace_id=info.id, configured_by=by)
+            team = Team(workspace_id=info.id, configured_by=by, created_at=now or utcnow())
             _require_new(given)
         else:
             team = repo.get(session=session, team_id=team_id)

@@ -16,7 +16,16 @@ from atlas import lookup
 from bot.cli import main
 from bot.demo import SCENARIOS, DemoResult, UnknownScenario, run_demo
 from bot.storage.db import Database
-from bot.storage.models import Answer, ConfidentialResponse, Delivery, FindingRecord
+from bot.storage.models import (
+    Answer,
+    ConfidentialResponse,
+    Delivery,
+    FindingRecord,
+    OfficeHoursRsvp,
+    Team,
+    TeamSource,
+    WorkflowRecord,
+)
 
 PROGRESS = re.compile(
     r"^Week (\d+)/(\d+) · (\d{4}-\d\d-\d\d): (\d+) asked, (\d+) answered · detected: (.+) · "
@@ -105,6 +114,37 @@ def test_the_default_run_is_healthy_and_every_answer_came_from_a_signed_click(
     assert "weekly digest" in transcript and "Diagnosis: Brightline Logistics" in transcript
     assert "> /atlas status    (typed by Maya Chen, owner; HTTP 200)" in transcript
     assert f"Transcript: {result.transcript}" in lines and f"Report:     {result.report}" in lines
+
+    # The whole product, not only the pulse: the owner set the team up in the setup modal, the
+    # workflows came in through their modal, office hours went out and people clicked, and the
+    # Home tabs and the weekly chart were there at the end.
+    assert clicks.modals == 3  # the setup and two workflows, as signed view_submission requests
+    db = Database.from_url(database_url)
+    try:
+        with db.unit_of_work() as session:
+            team = session.scalars(select(Team)).one()
+            assert (team.source_kind, team.source_id) == (TeamSource.CHANNEL, "C0BRIGHTLINE")
+            assert team.office_hours_channel_id == "C0AIHELP"
+            names = sorted(w.name for w in session.scalars(select(WorkflowRecord)))
+            going = session.scalar(
+                select(func.count()).select_from(OfficeHoursRsvp).where(OfficeHoursRsvp.going)
+            )
+            here = session.scalar(
+                select(func.count())
+                .select_from(OfficeHoursRsvp)
+                .where(OfficeHoursRsvp.attended_at.is_not(None))
+            )
+    finally:
+        db.dispose()
+    assert names == ["Shipment exception emails", "Weekly customer report"]
+    rsvps = sum(len(week.rsvps) for week in result.record.weeks)
+    attended = sum(len(week.attended) for week in result.record.weeks)
+    assert going == rsvps and here == attended and rsvps + attended == clicks.office_hours > 0
+    assert "Maya Chen typed /atlas setup and submitted the setup modal" in transcript
+    assert "office hours announced in #ai-help" in transcript
+    assert "Brightline Logistics · owner view" in transcript  # the owner's Home tab
+    assert "What the rollout owner can and cannot see" in transcript  # everyone's
+    assert result.record.charts >= 1
 
 
 SHORT_RUNS = {
