@@ -228,3 +228,54 @@ def _never_sent(exc: Exception) -> bool:
         reason,
         TimeoutError | socket.timeout | ConnectionResetError | http.client.HTTPException | OSError,
     )
+
+
+def find_tagged(
+    caller: Caller,
+    channel: str,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    pages: int = 3,
+) -> dict[str, Any] | Outcome:
+    """Our message in a channel tagged with this metadata (every key of `payload` must match).
+
+    Returns the message, `Outcome.OK` when it is certainly not among the newest `pages` × 200,
+    or the outcome that stopped us from looking. After an ambiguous send this says whether the
+    message arrived, so nothing is sent twice. The app posts a few messages a week to a DM or an
+    office-hours channel, so the newest few hundred reach back far enough.
+    """
+    cursor = None
+    for _ in range(pages):
+        page = caller.call(
+            "conversations.history",
+            channel=channel,
+            limit=200,
+            include_all_metadata=True,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        if page.outcome is not Outcome.OK:
+            return page.outcome
+        for message in (page.data or {}).get("messages", []):
+            meta = message.get("metadata") or {}
+            found = meta.get("event_payload") or {}
+            if meta.get("event_type") == event_type and all(
+                found.get(key) == value for key, value in payload.items()
+            ):
+                return message
+        cursor = ((page.data or {}).get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return Outcome.OK
+
+
+def find_in_dm(
+    caller: Caller, user_id: str, event_type: str, payload: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | Outcome:
+    """(the DM channel, our tagged message there), or what `find_tagged` says otherwise."""
+    opened = caller.call("conversations.open", users=user_id)
+    if opened.outcome is not Outcome.OK:
+        return opened.outcome
+    channel = (opened.data or {})["channel"]["id"]
+    found = find_tagged(caller, channel, event_type, payload)
+    return found if isinstance(found, Outcome) else (channel, found)

@@ -73,3 +73,27 @@ def error_modal(message: str) -> dict[str, Any]:
         blocks=[SectionBlock(text=MarkdownTextObject(text=message))],
     )
     return view.to_dict()
+
+
+INPUT = "value"  # the action_id of every modal input whose block_id names the field
+_SELECTED = {
+    "conversations_select": "selected_conversation",
+    "users_select": "selected_user",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+}
+
+
+def read_inputs(values: dict[str, Any]) -> dict[str, str | None]:
+    """A submitted modal's fields as text, by block_id (an empty field is None)."""
+    raw: dict[str, str | None] = {}
+    for block_id, actions in (values or {}).items():
+        state = (actions or {}).get(INPUT) or {}
+        kind = state.get("type")
+        if kind in _SELECTED:
+            raw[block_id] = state.get(_SELECTED[kind])
+        elif kind == "static_select":
+            raw[block_id] = (state.get("selected_option") or {}).get("value")
+        else:  # plain_text_input, number_input
+            raw[block_id] = state.get("value")
+    return raw

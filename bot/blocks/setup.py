@@ -26,12 +26,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, escape, to_dicts
+from bot.blocks.common import INPUT, MAX_BLOCKS_PER_VIEW, Message, escape, to_dicts
 from bot.ids import COMMAND, CallbackId
 from bot.services.setup import WEEKDAYS, weekday_name
 from bot.storage.models import MIN_GROUP_SIZE_RANGE
 
-VALUE = "value"  # every input's action_id: the block_id names the setting
 MAX_USERGROUP_OPTIONS = 100  # a static select holds at most 100 options
 
 INTRO = (
@@ -48,7 +47,7 @@ def _weekday_options() -> list[Option]:
 def _weekday_select(initial: int | None) -> StaticSelectElement:
     options = _weekday_options()
     return StaticSelectElement(
-        action_id=VALUE,
+        action_id=INPUT,
         options=options,
         initial_option=options[initial] if initial is not None else None,
     )
@@ -77,7 +76,7 @@ def setup_modal(
             block_id="name",
             label="Team name",
             element=PlainTextInputElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 max_length=80,
                 initial_value=initial.get("name") or None,
                 placeholder="e.g. Marketing",
@@ -89,7 +88,7 @@ def setup_modal(
             optional=True,
             hint="Everyone in it gets the pulse; joiners are picked up, leavers stop being asked.",
             element=ConversationSelectElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_conversation=initial.get("channel") or None,
                 filter=channel_filter,
                 placeholder="Pick a channel",
@@ -109,7 +108,7 @@ def setup_modal(
                 optional=True,
                 hint="Use a user group instead of a channel; pick one of the two.",
                 element=StaticSelectElement(
-                    action_id=VALUE, options=options, initial_option=chosen
+                    action_id=INPUT, options=options, initial_option=chosen
                 ),
             )
         )
@@ -118,19 +117,19 @@ def setup_modal(
             block_id="owner",
             label="Rollout owner",
             hint="Gets the alerts and the weekly check-in. Sees aggregates only.",
-            element=UserSelectElement(action_id=VALUE, initial_user=initial.get("owner") or None),
+            element=UserSelectElement(action_id=INPUT, initial_user=initial.get("owner") or None),
         ),
         InputBlock(
             block_id="ai_lead",
             label="AI lead",
             optional=True,
-            element=UserSelectElement(action_id=VALUE, initial_user=initial.get("ai_lead") or None),
+            element=UserSelectElement(action_id=INPUT, initial_user=initial.get("ai_lead") or None),
         ),
         InputBlock(
             block_id="sponsor",
             label="Executive sponsor (e.g. the CEO)",
             optional=True,
-            element=UserSelectElement(action_id=VALUE, initial_user=initial.get("sponsor") or None),
+            element=UserSelectElement(action_id=INPUT, initial_user=initial.get("sponsor") or None),
         ),
         InputBlock(
             block_id="rollout_start",
@@ -138,7 +137,7 @@ def setup_modal(
             optional=True,
             hint="Day 30 (first workflow shipped) and later checks count from here.",
             element=DatePickerElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_date=_iso(initial.get("rollout_start")),
             ),
         ),
@@ -147,7 +146,7 @@ def setup_modal(
             label="Team time zone",
             hint="For the owner's check-in and office hours. The pulse uses each person's own.",
             element=PlainTextInputElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 max_length=64,
                 initial_value=initial.get("timezone") or "UTC",
             ),
@@ -161,7 +160,7 @@ def setup_modal(
             block_id="pulse_time",
             label="Pulse time (each person's own time zone)",
             element=TimePickerElement(
-                action_id=VALUE, initial_time=_time(initial.get("pulse_time")) or "10:00"
+                action_id=INPUT, initial_time=_time(initial.get("pulse_time")) or "10:00"
             ),
         ),
         InputBlock(
@@ -169,7 +168,7 @@ def setup_modal(
             label="Minimum group size",
             hint=f"No number is shown for fewer respondents than this ({low} to {high}).",
             element=NumberInputElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 is_decimal_allowed=False,
                 initial_value=str(initial.get("min_group_size") or 5),
                 min_value=str(low),
@@ -181,7 +180,7 @@ def setup_modal(
             label="The team's AI tools",
             hint="One per line. They become the options of the “which tools” question.",
             element=PlainTextInputElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 multiline=True,
                 max_length=1500,
                 initial_value="\n".join(initial.get("tools") or []) or None,
@@ -200,7 +199,7 @@ def setup_modal(
             optional=True,
             hint="Leave empty for no office hours.",
             element=ConversationSelectElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_conversation=initial.get("office_hours_channel") or None,
                 filter=channel_filter,
             ),
@@ -214,7 +213,7 @@ def setup_modal(
             block_id="office_hours_time",
             label="Office hours time (team time zone)",
             element=TimePickerElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_time=_time(initial.get("office_hours_time")) or "15:00",
             ),
         ),
@@ -235,28 +234,6 @@ def setup_modal(
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def read_modal(values: dict[str, Any]) -> dict[str, str | None]:
-    """The setting values of a submitted setup modal, as the text `setup.read` takes."""
-    raw: dict[str, str | None] = {}
-    for block_id, actions in (values or {}).items():
-        state = (actions or {}).get(VALUE) or {}
-        kind = state.get("type")
-        if kind == "conversations_select":
-            value = state.get("selected_conversation")
-        elif kind == "users_select":
-            value = state.get("selected_user")
-        elif kind == "datepicker":
-            value = state.get("selected_date")
-        elif kind == "timepicker":
-            value = state.get("selected_time")
-        elif kind == "static_select":
-            value = (state.get("selected_option") or {}).get("value")
-        else:  # plain_text_input, number_input
-            value = state.get("value")
-        raw[block_id] = value
-    return raw
 
 
 def saved(

@@ -24,11 +24,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import MAX_BLOCKS_PER_MESSAGE, Message, escape, to_dicts
+from bot.blocks.common import INPUT, MAX_BLOCKS_PER_MESSAGE, Message, escape, to_dicts
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.services.workflows import MAX_MINUTES, WorkflowView
 
-VALUE = "value"
 MAX_LISTED = 15  # three blocks each: well inside a message's 50
 
 INTRO = (
@@ -55,7 +54,7 @@ def workflow_modal(
                 block_id="team",
                 label="Team",
                 element=StaticSelectElement(
-                    action_id=VALUE, options=options, initial_option=chosen
+                    action_id=INPUT, options=options, initial_option=chosen
                 ),
             )
         )
@@ -64,7 +63,7 @@ def workflow_modal(
             block_id="name",
             label="Workflow",
             element=PlainTextInputElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 max_length=80,
                 initial_value=workflow.name if workflow else None,
                 placeholder="e.g. Weekly client report",
@@ -76,7 +75,7 @@ def workflow_modal(
             optional=True,
             hint="The person who runs it and keeps it working.",
             element=UserSelectElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_user=(workflow.owner if workflow else default_owner) or None,
             ),
         ),
@@ -86,7 +85,7 @@ def workflow_modal(
             optional=True,
             hint="Leave empty while it is still being tried out.",
             element=DatePickerElement(
-                action_id=VALUE,
+                action_id=INPUT,
                 initial_date=workflow.shipped_on.isoformat()
                 if workflow and workflow.shipped_on
                 else None,
@@ -121,29 +120,12 @@ def workflow_modal(
 
 def _minutes(value: int | None) -> NumberInputElement:
     return NumberInputElement(
-        action_id=VALUE,
+        action_id=INPUT,
         is_decimal_allowed=False,
         min_value="1",
         max_value=str(MAX_MINUTES),
         initial_value=str(value) if value is not None else None,
     )
-
-
-def read_modal(values: dict[str, Any]) -> dict[str, str | None]:
-    """A submitted workflow modal's fields as text."""
-    raw: dict[str, str | None] = {}
-    for block_id, actions in (values or {}).items():
-        state = (actions or {}).get(VALUE) or {}
-        kind = state.get("type")
-        if kind == "users_select":
-            raw[block_id] = state.get("selected_user")
-        elif kind == "datepicker":
-            raw[block_id] = state.get("selected_date")
-        elif kind == "static_select":
-            raw[block_id] = (state.get("selected_option") or {}).get("value")
-        else:
-            raw[block_id] = state.get("value")
-    return raw
 
 
 def describe(w: WorkflowView) -> str:

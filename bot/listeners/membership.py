@@ -20,65 +20,51 @@ log = logging.getLogger(__name__)
 def register(app: App, ctx: AppContext) -> None:
     """Attach the membership events. Slack may deliver an event twice; each counts once."""
 
-    def on_joined(body: dict[str, Any], event: dict[str, Any]) -> None:
+    def on_channel(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Someone joined or left a channel: teams that follow it follow suit."""
         if not _first(ctx, body):
             return
         slack_team = _team(body, event)
         channel, user = event.get("channel", ""), event.get("user", "")
-        if user and user == ctx.workspaces.get(slack_team).bot_user_id:
+        joined = event.get("type") == "member_joined_channel"
+        if joined and user and user == ctx.workspaces.get(slack_team).bot_user_id:
             _resync(ctx, slack_team, channel)  # invited to a private channel: read it now
             return
-        membership.joined(
-            db=ctx.db,
-            slack_team_id=slack_team,
-            kind=TeamSource.CHANNEL,
-            source_id=channel,
-            users=[user],
-            now=ctx.clock(),
-        )
-
-    def on_left(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if not _first(ctx, body):
-            return
-        membership.left(
-            db=ctx.db,
-            slack_team_id=_team(body, event),
-            kind=TeamSource.CHANNEL,
-            source_id=event.get("channel", ""),
-            users=[event.get("user", "")],
-            now=ctx.clock(),
-        )
+        _moved(ctx, slack_team, TeamSource.CHANNEL, channel, [user], joined=joined)
 
     def on_subteam(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A user group's members changed."""
         if not _first(ctx, body):
             return
         slack_team, group = _team(body, event), event.get("subteam_id", "")
-        now = ctx.clock()
-        added = [u for u in event.get("added_users") or [] if isinstance(u, str)]
-        removed = [u for u in event.get("removed_users") or [] if isinstance(u, str)]
-        kind = TeamSource.USERGROUP
-        if added:
-            membership.joined(
-                db=ctx.db,
-                slack_team_id=slack_team,
-                kind=kind,
-                source_id=group,
-                users=added,
-                now=now,
-            )
-        if removed:
-            membership.left(
-                db=ctx.db,
-                slack_team_id=slack_team,
-                kind=kind,
-                source_id=group,
-                users=removed,
-                now=now,
-            )
+        for key, joined in (("added_users", True), ("removed_users", False)):
+            users = [u for u in event.get(key) or [] if isinstance(u, str)]
+            if users:
+                _moved(ctx, slack_team, TeamSource.USERGROUP, group, users, joined=joined)
 
-    app.event("member_joined_channel")(guarded(on_joined))
-    app.event("member_left_channel")(guarded(on_left))
+    app.event("member_joined_channel")(guarded(on_channel))
+    app.event("member_left_channel")(guarded(on_channel))
     app.event("subteam_members_changed")(guarded(on_subteam))
+
+
+def _moved(
+    ctx: AppContext,
+    slack_team: str,
+    kind: TeamSource,
+    source_id: str,
+    users: list[str],
+    *,
+    joined: bool,
+) -> None:
+    membership.moved(
+        db=ctx.db,
+        slack_team_id=slack_team,
+        kind=kind,
+        source_id=source_id,
+        users=users,
+        now=ctx.clock(),
+        joined=joined,
+    )
 
 
 def _first(ctx: AppContext, body: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from atlas.questions import DEFAULT_TOOLS
 from bot.blocks import member
 from bot.blocks import setup as blocks
-from bot.blocks.common import Message, error_modal, quote_user_text
+from bot.blocks.common import Message, error_modal, quote_user_text, read_inputs
 from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners import home
@@ -49,7 +49,7 @@ def register(app: App, ctx: AppContext) -> None:
         if team_id is not None and not can_edit(ctx, slack_team, user, team_id):
             ack(response_action="errors", errors={"name": "Only the team's owner can change it."})
             return
-        raw = blocks.read_modal((view.get("state") or {}).get("values", {}))
+        raw = read_inputs((view.get("state") or {}).get("values", {}))
         try:
             settings = setup.read(raw, today=ctx.clock().date())
             saved = setup.save(

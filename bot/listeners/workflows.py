@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import member
 from bot.blocks import workflows as blocks
-from bot.blocks.common import Message, quote_user_text
+from bot.blocks.common import Message, quote_user_text, read_inputs
 from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners.guard import guarded
@@ -53,43 +53,33 @@ def register(app: App, ctx: AppContext) -> None:
             ctx, client, body["trigger_id"], slack_team, user, team_id=found.team_id, workflow=found
         )
 
-    def on_remove(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def on_archive(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        """Remove (archive) a workflow, or undo that; the message says what was done."""
         ack()
         user, _ = _who(body)
         found = _workflow(ctx, action)
+        undo = action.get("action_id") == ActionId.WORKFLOW_UNDO
+        change = workflows.restore if undo else workflows.remove
         try:
             if found is None:
                 raise LookupError
-            done = workflows.remove(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
+            done = change(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
         except (LookupError, workflows.NotAllowed):
             _refuse(respond)
             return
-        reply = blocks.removed(done)
-        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-        _rediagnose(ctx, done.team_id)
-
-    def on_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user, _ = _who(body)
-        found = _workflow(ctx, action)
-        try:
-            if found is None:
-                raise LookupError
-            done = workflows.restore(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
-        except (LookupError, workflows.NotAllowed):
-            _refuse(respond)
-            return
-        except workflows.WorkflowError as exc:
+        except workflows.WorkflowError as exc:  # its name was taken again meanwhile
             respond(text=" ".join(exc.errors.values()), replace_original=False)
             return
-        reply = blocks.saved(done, created=False)
+        reply = blocks.saved(done, created=False) if undo else blocks.removed(done)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
         _rediagnose(ctx, done.team_id)
 
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user, slack_team = _who(body)
         meta = _meta(view)
-        raw = blocks.read_modal((view.get("state") or {}).get("values", {}))
+        raw = read_inputs((view.get("state") or {}).get("values", {}))
         team_value = raw.pop("team", None)
         team_id = int(team_value) if team_value and team_value.isdigit() else meta.get("team_id")
         workflow_id = meta.get("workflow_id")
@@ -127,8 +117,8 @@ def register(app: App, ctx: AppContext) -> None:
 
     app.action(ActionId.WORKFLOW_ADD)(guarded(on_add))
     app.action(ActionId.WORKFLOW_EDIT)(guarded(on_edit))
-    app.action(ActionId.WORKFLOW_REMOVE)(guarded(on_remove))
-    app.action(ActionId.WORKFLOW_UNDO)(guarded(on_undo))
+    app.action(ActionId.WORKFLOW_REMOVE)(guarded(on_archive))
+    app.action(ActionId.WORKFLOW_UNDO)(guarded(on_archive))
     app.view(CallbackId.WORKFLOW)(guarded(on_submit))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import check_ins as blocks
 from bot.blocks.check_ins import CheckInView
-from bot.outbound import Caller, Outcome
+from bot.outbound import Caller, Outcome, find_in_dm
 from bot.scheduling.calendar import WorkCalendar, at_local, parse_days, pulse_dates, zone
 from bot.services import workspaces
 from bot.storage import rituals
@@ -213,24 +213,8 @@ def _confirm(db: Database, check_in_id: int, user_id: str, now: datetime) -> Non
 def _find_sent(caller: Caller, user_id: str, check_in_id: int) -> bool | Outcome:
     """True when our DM for this check-in is in the person's DM, OK when it certainly is not,
     or the outcome that stopped us from looking."""
-    opened = caller.call("conversations.open", users=user_id)
-    if opened.outcome is not Outcome.OK:
-        return opened.outcome
-    channel = opened.data["channel"]["id"]
-    page = caller.call(
-        "conversations.history", channel=channel, limit=200, include_all_metadata=True
-    )
-    if page.outcome is not Outcome.OK:
-        return page.outcome
-    # The app's DM with an owner holds a few messages a week: the newest 200 reach far enough.
-    for message in (page.data or {}).get("messages", []):
-        meta = message.get("metadata") or {}
-        if (
-            meta.get("event_type") == "atlas_check_in"
-            and (meta.get("event_payload") or {}).get("check_in_id") == check_in_id
-        ):
-            return True
-    return Outcome.OK
+    found = find_in_dm(caller, user_id, "atlas_check_in", {"check_in_id": check_in_id})
+    return found if isinstance(found, Outcome) else True
 
 
 def _stop(db: Database, team_id: int, report: SendReport) -> SendReport:

@@ -121,7 +121,7 @@ def due(team: Team, now: datetime) -> bool:
     return team.members_synced_at is None or now - team.members_synced_at >= SYNC_EVERY
 
 
-def joined(
+def moved(
     *,
     db: Database,
     slack_team_id: str,
@@ -129,22 +129,14 @@ def joined(
     source_id: str,
     users: Iterable[str],
     now: datetime,
+    joined: bool,
 ) -> list[int]:
-    """People joined a channel or user group: add them to every team that follows it."""
-    return _change(db, slack_team_id, kind, source_id, list(users), now, join=True)
+    """People joined (or left) a channel or user group: every team following it follows suit.
 
-
-def left(
-    *,
-    db: Database,
-    slack_team_id: str,
-    kind: TeamSource,
-    source_id: str,
-    users: Iterable[str],
-    now: datetime,
-) -> list[int]:
-    """People left: stop asking them (their history stays). Named roles are kept."""
-    return _change(db, slack_team_id, kind, source_id, list(users), now, join=False)
+    Joiners are added (or come back); leavers stop being asked, keeping their history, unless
+    they hold a named role. Returns the ids of the teams that changed.
+    """
+    return _change(db, slack_team_id, kind, source_id, list(users), now, join=joined)
 
 
 def _change(

@@ -22,7 +22,7 @@ from bot.blocks import office_hours as blocks
 from bot.blocks.common import Message
 from bot.blocks.office_hours import SessionView
 from bot.ids import ActionId
-from bot.outbound import Caller, CallResult, Outcome
+from bot.outbound import Caller, CallResult, Outcome, find_tagged
 from bot.scheduling.calendar import WorkCalendar, at_local, parse_days, zone
 from bot.services import workspaces
 from bot.storage import rituals
@@ -385,30 +385,9 @@ def _find_posted(
 ) -> dict[str, Any] | Outcome:
     """Our post in the channel, OK if it is certainly not there, or the outcome that stopped us
     from looking."""
-    cursor = None
-    for _ in range(3):  # the newest 600 messages: a post from the last few minutes is in them
-        page = caller.call(
-            "conversations.history",
-            channel=channel,
-            limit=200,
-            include_all_metadata=True,
-            **({"cursor": cursor} if cursor else {}),
-        )
-        if page.outcome is not Outcome.OK:
-            return page.outcome
-        for message in (page.data or {}).get("messages", []):
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if (
-                meta.get("event_type") == "atlas_office_hours"
-                and payload.get("session_id") == session_id
-                and payload.get("kind") == kind
-            ):
-                return message
-        cursor = ((page.data or {}).get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            break
-    return Outcome.OK
+    return find_tagged(
+        caller, channel, "atlas_office_hours", {"session_id": session_id, "kind": kind}
+    )
 
 
 def _stop(db: Database, team_id: int) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from atlas.questions import pulse_questions
 from bot.blocks import pulse as blocks
 from bot.blocks.common import Message
-from bot.outbound import Caller, CallResult, Outcome
+from bot.outbound import Caller, CallResult, Outcome, find_in_dm
 from bot.scheduling.calendar import (
     WorkCalendar,
     at_local,
@@ -431,35 +431,8 @@ def _reconcile(
 def _find_sent(caller: Caller, user_id: str, delivery_id: int) -> tuple[str, str] | Outcome:
     """(channel, ts) of our message for this delivery, OK if it is certainly not there,
     or the outcome that stopped us from looking."""
-    opened = caller.call("conversations.open", users=user_id)
-    if opened.outcome is not Outcome.OK:
-        return opened.outcome
-    channel = opened.data["channel"]["id"]
-    # The app's DM with a person holds a message or two a week, so the newest few hundred
-    # messages reach back far enough; no clock comparison with Slack's is needed.
-    cursor = None
-    for _ in range(3):
-        page = caller.call(
-            "conversations.history",
-            channel=channel,
-            limit=200,
-            include_all_metadata=True,
-            **({"cursor": cursor} if cursor else {}),
-        )
-        if page.outcome is not Outcome.OK:
-            return page.outcome
-        for message in page.data.get("messages", []):
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if (
-                meta.get("event_type") == "atlas_pulse"
-                and payload.get("delivery_id") == delivery_id
-            ):
-                return (channel, message["ts"])
-        cursor = (page.data.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            break
-    return Outcome.OK
+    found = find_in_dm(caller, user_id, "atlas_pulse", {"delivery_id": delivery_id})
+    return found if isinstance(found, Outcome) else (found[0], found[1]["ts"])
 
 
 def _stop(db: Database, round_id: int, report: FanoutReport) -> FanoutReport:
