@@ -132,12 +132,10 @@ def _raw(args: argparse.Namespace) -> dict[str, str | None]:
 
 def _resolve(db: Any, text: str) -> tuple[int, str, str]:
     """(team id, name, Slack team id) from an id or a name."""
-    from bot.storage.models import Team, Workspace
+    from bot.storage import teams as repo
 
     with db.unit_of_work() as session:
-        rows = session.query(Team, Workspace.slack_team_id).join(
-            Workspace, Workspace.id == Team.workspace_id
-        )
+        rows = repo.every_team(session=session)
         if text.isdigit():
             found = [(t, w) for t, w in rows if t.id == int(text)]
         else:
@@ -152,12 +150,12 @@ def _resolve(db: Any, text: str) -> tuple[int, str, str]:
 
 
 def _workspace(db: Any, settings: Settings, given: str | None) -> str:
-    from bot.storage.models import Workspace
+    from bot.storage import workspaces as workspace_repo
 
     if given:
         return given
     with db.unit_of_work() as session:
-        known = [w.slack_team_id for w in session.query(Workspace).filter(Workspace.active)]
+        known = workspace_repo.active_slack_ids(session=session)
     if len(known) == 1:
         return known[0]
     if not known and settings.slack_bot_token is not None:
@@ -182,10 +180,9 @@ def _workspace(db: Any, settings: Settings, given: str | None) -> str:
 
 def _list(db: Any, settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage import teams as repo
-    from bot.storage.models import Team
 
     with db.unit_of_work() as session:
-        teams = session.query(Team).order_by(Team.id).all()
+        teams = [team for team, _ in repo.every_team(session=session)]
         if not teams:
             print("No teams yet. `atlas-bot team create NAME --channel C…` sets one up.")
         for team in teams:

@@ -11,7 +11,6 @@ from slack_bolt import App
 from bot.context import AppContext
 from bot.listeners.guard import guarded
 from bot.services import membership
-from bot.storage import teams as team_repo
 from bot.storage.models import TeamSource
 
 log = logging.getLogger(__name__)
@@ -77,15 +76,6 @@ def _team(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 def _resync(ctx: AppContext, slack_team: str, channel: str) -> None:
-    with ctx.db.unit_of_work() as session:
-        team_ids = [
-            t.id
-            for t in team_repo.teams_with_source(
-                session=session,
-                slack_team_id=slack_team,
-                kind=TeamSource.CHANNEL,
-                source_id=channel,
-            )
-        ]
-    for team_id in team_ids:
-        membership.sync(db=ctx.db, team_id=team_id, caller=ctx.caller, now=ctx.clock())
+    membership.sync_channel(
+        db=ctx.db, caller=ctx.caller, slack_team_id=slack_team, channel=channel, now=ctx.clock()
+    )

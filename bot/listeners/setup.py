@@ -19,9 +19,7 @@ from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners import home
 from bot.listeners.guard import guarded
 from bot.outbound import Outcome
-from bot.services import membership, setup
-from bot.storage import teams as team_repo
-from bot.storage.models import Team
+from bot.services import setup
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +112,7 @@ def open_modal(
         )
         return
     initial = (
-        _initial(ctx, team_id)
+        setup.settings_of(db=ctx.db, team_id=team_id)
         if team_id is not None
         else {"owner": user, "tools": [label for _, label in DEFAULT_TOOLS]}
     )
@@ -144,27 +142,13 @@ def after_save(
     ctx: AppContext, client: WebClient, saved: setup.SavedTeam, user: str, slack_team: str
 ) -> None:
     """Pick up the channel's members, then tell the person what is now set."""
-    synced: tuple[int, int] | None = None
-    error: str | None = None
-    now = ctx.clock()
-    with ctx.db.unit_of_work() as session:
-        has_source = session.get(Team, saved.team.id).source_id is not None
-    if has_source:
-        report = membership.sync(db=ctx.db, team_id=saved.team.id, caller=ctx.caller, now=now)
-        if report.ok:
-            with ctx.db.unit_of_work() as session:
-                people = len(team_repo.active_members(session=session, team_id=saved.team.id))
-            synced = (people, len(report.removed))
-        else:
-            error = report.error or report.outcome.value
-    with ctx.db.unit_of_work() as session:
-        settings = setup.current(session, session.get(Team, saved.team.id))
+    done = setup.after_save(db=ctx.db, caller=ctx.caller, team_id=saved.team.id, now=ctx.clock())
     message = blocks.saved(
         name=saved.team.name,
         created=saved.created,
-        settings=settings,
-        synced=synced,
-        sync_error=error,
+        settings=done.settings,
+        synced=(done.people, done.left) if done.people is not None else None,
+        sync_error=done.sync_error,
     )
     _dm(ctx, user, message)
     try:  # their Home tab now shows the team
@@ -182,26 +166,13 @@ def _dm(ctx: AppContext, user: str, message: Message) -> None:
 
 
 def editable_teams(ctx: AppContext, slack_team: str, user: str) -> list[tuple[int, str]]:
-    """Teams this person may change: those they own or administer, and those they set up."""
-    from bot.services import owner
-
-    teams = dict(owner.owned(db=ctx.db, slack_team_id=slack_team, user_id=user))
-    with ctx.db.unit_of_work() as session:
-        workspace = ctx.workspaces.get(slack_team)
-        for team in team_repo.workspace_teams(session=session, workspace_id=workspace.id):
-            if team.configured_by == user:
-                teams.setdefault(team.id, team.name)
-    return sorted(teams.items(), key=lambda t: t[1].casefold())
+    """Teams this person may change."""
+    return setup.editable(db=ctx.db, slack_team_id=slack_team, user_id=user)
 
 
 def can_edit(ctx: AppContext, slack_team: str, user: str, team_id: int) -> bool:
     """Whether this person may change this team."""
     return any(t == team_id for t, _ in editable_teams(ctx, slack_team, user))
-
-
-def _initial(ctx: AppContext, team_id: int) -> dict[str, Any]:
-    with ctx.db.unit_of_work() as session:
-        return setup.current(session, session.get(Team, team_id))
 
 
 def _user_zone(ctx: AppContext, user: str) -> str | None:

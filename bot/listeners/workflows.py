@@ -16,11 +16,8 @@ from bot.blocks.common import Message, quote_user_text, read_inputs
 from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners.guard import guarded
-from bot.listeners.setup import editable_teams
 from bot.outbound import Outcome
 from bot.services import diagnosis, workflows
-from bot.storage import teams as team_repo
-from bot.storage.models import Team
 
 log = logging.getLogger(__name__)
 
@@ -180,17 +177,8 @@ def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClien
 
 
 def teams_of(ctx: AppContext, slack_team: str, user: str) -> list[tuple[int, str]]:
-    """Teams whose registry this person may add to: their teams and those they set up."""
-    with ctx.db.unit_of_work() as session:
-        mine = {
-            m.team_id: session.get(Team, m.team_id).name
-            for m in team_repo.active_memberships(
-                session=session, slack_team_id=slack_team, slack_user_id=user
-            )
-        }
-    for team_id, name in editable_teams(ctx, slack_team, user):
-        mine.setdefault(team_id, name)
-    return sorted(mine.items(), key=lambda t: t[1].casefold())
+    """Teams whose registry this person may add to."""
+    return workflows.teams_for(db=ctx.db, slack_team_id=slack_team, user_id=user)
 
 
 def _open(

@@ -191,3 +191,20 @@ def first_time(*, db: Database, event_id: str | None, now: datetime) -> bool:
     with db.unit_of_work() as session:
         repo.forget_events(session=session, before=now - EVENT_MEMORY)
     return True
+
+
+def sync_channel(
+    *, db: Database, caller: Caller, slack_team_id: str, channel: str, now: datetime
+) -> list[SyncReport]:
+    """Read a channel's members now for every team that follows it (e.g. the app was invited)."""
+    with db.unit_of_work() as session:
+        team_ids = [
+            t.id
+            for t in repo.teams_with_source(
+                session=session,
+                slack_team_id=slack_team_id,
+                kind=TeamSource.CHANNEL,
+                source_id=channel,
+            )
+        ]
+    return [sync(db=db, team_id=team_id, caller=caller, now=now) for team_id in team_ids]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from bot.outbound import Caller
 from bot.services import workspaces
 from bot.services.teams import TeamError, TeamRef, tool_key
 from bot.storage import teams as repo
@@ -511,3 +512,54 @@ def show(value: Any, key: str = "") -> str:
 def weekday_name(number: int) -> str:
     """0 → "Monday"."""
     return WEEKDAYS[number].capitalize()
+
+
+# --- around the modal ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AfterSave:
+    """What the app learned right after a save: the settings and the member list it read."""
+
+    settings: dict[str, Any]
+    people: int | None  # people in the team after reading its channel (None: not read)
+    left: int  # people no longer in the channel
+    sync_error: str | None  # why the members could not be read
+
+
+def after_save(*, db: Database, caller: Caller, team_id: int, now: datetime) -> AfterSave:
+    """Read the team's channel or user group now, then the settings as saved."""
+    from bot.services import membership
+
+    with db.unit_of_work() as session:
+        has_source = repo.get(session=session, team_id=team_id).source_id is not None
+    people, left, error = None, 0, None
+    if has_source:
+        report = membership.sync(db=db, team_id=team_id, caller=caller, now=now)
+        if report.ok:
+            left = len(report.removed)
+        else:
+            error = report.error or report.outcome.value
+    with db.unit_of_work() as session:
+        if has_source and error is None:
+            people = len(repo.active_members(session=session, team_id=team_id))
+        return AfterSave(
+            current(session, repo.get(session=session, team_id=team_id)), people, left, error
+        )
+
+
+def settings_of(*, db: Database, team_id: int) -> dict[str, Any]:
+    """A team's settings as typed values (the modal's initial values)."""
+    with db.unit_of_work() as session:
+        return current(session, repo.get(session=session, team_id=team_id))
+
+
+def editable(*, db: Database, slack_team_id: str, user_id: str) -> list[tuple[int, str]]:
+    """Teams this person may change: those they own or administer, and those they set up."""
+    from bot.services import owner
+
+    teams = dict(owner.owned(db=db, slack_team_id=slack_team_id, user_id=user_id))
+    info = workspaces.ensure(db=db, slack_team_id=slack_team_id)
+    with db.unit_of_work() as session:
+        for team in repo.workspace_teams(session=session, workspace_id=info.id):
+            if team.configured_by == user_id:
+                teams.setdefault(team.id, team.name)
+    return sorted(teams.items(), key=lambda t: t[1].casefold())

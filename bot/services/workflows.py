@@ -246,3 +246,19 @@ def _fill(record: WorkflowRecord, data: WorkflowInput, now: datetime) -> None:
     record.minutes_before = data.minutes_before
     record.minutes_after = data.minutes_after
     record.updated_at = now
+
+
+def teams_for(*, db: Database, slack_team_id: str, user_id: str) -> list[tuple[int, str]]:
+    """Teams whose registry this person may add to: their own and those they may edit."""
+    from bot.services import setup
+
+    with db.unit_of_work() as session:
+        mine = {
+            m.team_id: session.get(Team, m.team_id).name
+            for m in team_repo.active_memberships(
+                session=session, slack_team_id=slack_team_id, slack_user_id=user_id
+            )
+        }
+    for team_id, name in setup.editable(db=db, slack_team_id=slack_team_id, user_id=user_id):
+        mine.setdefault(team_id, name)
+    return sorted(mine.items(), key=lambda t: t[1].casefold())

@@ -51,6 +51,16 @@ def teams_with_source(
     ).all()
 
 
+def every_team(*, session: Session) -> list[tuple[Team, str]]:
+    """Every team with its workspace's Slack team id, by id."""
+    rows = session.execute(
+        select(Team, Workspace.slack_team_id)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .order_by(Team.id)
+    ).all()
+    return [(team, slack_team_id) for team, slack_team_id in rows]
+
+
 def workspace_teams(*, session: Session, workspace_id: int) -> Sequence[Team]:
     """Every team of a workspace, by name."""
     return session.scalars(

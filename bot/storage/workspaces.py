@@ -27,3 +27,12 @@ def deactivate(*, session: Session, workspace: Workspace, at: datetime) -> None:
     """Mark a workspace as no longer served (uninstalled, token revoked)."""
     workspace.active = False
     workspace.deactivated_at = at
+
+
+def active_slack_ids(*, session: Session) -> list[str]:
+    """The Slack team ids of the workspaces the app still serves."""
+    return list(
+        session.scalars(
+            select(Workspace.slack_team_id).where(Workspace.active.is_(True)).order_by(Workspace.id)
+        ).all()
+    )
