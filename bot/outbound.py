@@ -279,3 +279,14 @@ def find_in_dm(
     channel = (opened.data or {})["channel"]["id"]
     found = find_tagged(caller, channel, event_type, payload)
     return found if isinstance(found, Outcome) else (channel, found)
+
+
+def upload_to_dm(caller: Caller, user_id: str, **file: Any) -> CallResult:
+    """Open the person's DM and upload a file into it (`files_upload_v2` arguments).
+
+    The result of the step that failed, or of the upload.
+    """
+    opened = caller.call("conversations.open", users=user_id)
+    if opened.outcome is not Outcome.OK:
+        return opened
+    return caller.call("files_upload_v2", channel=opened.data["channel"]["id"], **file)

@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import home as blocks
 from bot.context import AppContext
 from bot.ids import ActionId
 from bot.listeners.guard import guarded, new_error_id
+from bot.outbound import Outcome
 from bot.services import export, home, members, owner
 
 log = logging.getLogger(__name__)
@@ -59,20 +59,17 @@ def register(app: App, ctx: AppContext) -> None:
         if team_id not in allowed:
             client.chat_postMessage(channel=user, text=blocks.EXPORT_REFUSED)
             return
-        now = ctx.clock()
-        content = export.team_csv(ctx.db, team_id, now)
-        try:
-            channel = client.conversations_open(users=user)["channel"]["id"]
-            client.files_upload_v2(
-                channel=channel,
-                content=content,
-                filename=export.filename(allowed[team_id], now.date()),
-                title=blocks.export_title(allowed[team_id]),
-                initial_comment=blocks.export_comment(allowed[team_id]),
-            )
-        except SlackApiError as exc:
+        result = export.send(
+            db=ctx.db,
+            caller=ctx.caller,
+            team_id=team_id,
+            team_name=allowed[team_id],
+            user_id=user,
+            now=ctx.clock(),
+        )
+        if result.outcome is not Outcome.OK:
             error_id = new_error_id()
-            log.warning("the CSV export did not upload (error id %s): %s", error_id, exc)
+            log.warning("the CSV export did not upload (error id %s): %s", error_id, result.error)
             client.chat_postMessage(channel=user, text=blocks.export_failed(error_id))
 
     app.event("app_home_opened")(guarded(on_home_opened))

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from atlas.questions import OTHER_TOOL, QUESTIONS, Kind
+from bot.blocks import home as home_blocks
+from bot.outbound import Caller, CallResult, upload_to_dm
 from bot.services import trend
 from bot.services.trend import RoundFigures
 from bot.storage import reports
@@ -50,6 +52,20 @@ def team_csv(db: Database, team_id: int, now: datetime) -> str:
     for figure in figures:
         writer.writerow(_row(figure, columns, floor))
     return out.getvalue()
+
+
+def send(
+    *, db: Database, caller: Caller, team_id: int, team_name: str, user_id: str, now: datetime
+) -> CallResult:
+    """Build the team's CSV and upload it into the person's DM."""
+    return upload_to_dm(
+        caller,
+        user_id,
+        content=team_csv(db, team_id, now),
+        filename=filename(team_name, now.date()),
+        title=home_blocks.export_title(team_name),
+        initial_comment=home_blocks.export_comment(team_name),
+    )
 
 
 def filename(team_name: str, day: date) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from atlas.questions import CORE_IDS
 from bot import charts
-from bot.outbound import Caller, CallResult, Outcome
+from bot.outbound import Caller, CallResult, Outcome, upload_to_dm
 from bot.scheduling.calendar import zone
 from bot.storage import diagnosis as diagnosis_repo
 from bot.storage import reports
@@ -188,13 +188,10 @@ def send_chart(*, db: Database, team_id: int, caller: Caller, to: list[str], now
 
 
 def _upload(caller: Caller, user_id: str, png: bytes, team_name: str, now: datetime) -> CallResult:
-    """Open the DM and upload the chart into it: the result of the step that failed, or OK."""
-    opened = caller.call("conversations.open", users=user_id)
-    if opened.outcome is not Outcome.OK:
-        return opened
-    return caller.call(
-        "files_upload_v2",
-        channel=opened.data["channel"]["id"],
+    """Upload the chart into the person's DM."""
+    return upload_to_dm(
+        caller,
+        user_id,
         content=png,
         filename=f"adoption-trend-{now.date().isoformat()}.png",
         title=f"{team_name}: response rate and AI use, last {TREND_WEEKS} weeks",
