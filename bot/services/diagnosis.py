@@ -45,8 +45,9 @@ class RunResult:
 @dataclass(frozen=True)
 class _Notice:
     message: Message
-    finding_id: int | None = None  # set for alerts: marked as sent once delivered
-    severity: float | None = None
+    finding_id: int | None = None  # set for alerts: claimed when planned, released if undelivered
+    previous_at: datetime | None = None  # the alert state to restore when delivery fails
+    previous_severity: float | None = None
 
 
 def recipients(session: Session, team: Team) -> list[str]:
@@ -63,7 +64,10 @@ def run_team(
     result = RunResult(team_id=team_id, ok=False)
     try:
         with db.unit_of_work() as session:
-            team = team_repo.get(session=session, team_id=team_id)
+            # Runs of one team (the tick, `/atlas check`, a workflow save) take turns: the
+            # second reads what the first stored, so it neither inserts a finding twice nor
+            # alerts twice.
+            team = team_repo.lock(session=session, team_id=team_id)
             snapshot = snapshots.build(session, team, now)
             diagnosis = diagnose(snapshot)
             notices = _apply(session, team, snapshot, diagnosis, now)
@@ -137,11 +141,11 @@ def _apply(
             if _suppressed(record, now):
                 continue
             if record.alerted_at is None:
-                notices.append(_alert(team, record, finding, "detected"))
+                notices.append(_alert(team, record, finding, "detected", now))
             elif record.alerted_severity is not None and (
                 finding.severity > record.alerted_severity * WORSE_BY + 1e-9
             ):
-                notices.append(_alert(team, record, finding, "worse"))
+                notices.append(_alert(team, record, finding, "worse", now))
         elif was_detected:
             if record.alerted_at is not None and not record.not_applicable:
                 mode = lookup.get(finding.mode_id)
@@ -159,11 +163,22 @@ def _store(record: FindingRecord, finding: Finding, now: datetime) -> None:
     record.since, record.updated_at = finding.since, now
 
 
-def _alert(team: Team, record: FindingRecord, finding: Finding, kind: str) -> _Notice:
+def _alert(
+    team: Team, record: FindingRecord, finding: Finding, kind: str, now: datetime
+) -> _Notice:
     mode = lookup.get(finding.mode_id)
     stage = lookup.stage(mode.stage)
     message = blocks.alert(team.name, mode, stage, finding, record.id, worse=kind == "worse")
-    return _Notice(message, finding_id=record.id, severity=finding.severity)
+    notice = _Notice(
+        message,
+        finding_id=record.id,
+        previous_at=record.alerted_at,
+        previous_severity=record.alerted_severity,
+    )
+    # Claimed in the run's transaction: a run of the same team that comes next sees the alert
+    # as sent and does not send it again; a failed delivery gives the claim back.
+    record.alerted_at, record.alerted_severity = now, finding.severity
+    return notice
 
 
 def _recovery(
@@ -209,17 +224,22 @@ def _send(
 ) -> int:
     if not to and notices:
         log.warning("diagnosis has %d notices but nobody to send them to", len(notices))
-    sent = 0
+    sent, gone = 0, False
     for notice in notices:
-        delivered, stopped = _post_to(caller, to, notice.message)
-        if stopped:
-            return sent
-        if delivered and notice.finding_id is not None:
-            with db.unit_of_work() as session:
-                record = repo.finding(session=session, finding_id=notice.finding_id)
-                record.alerted_at, record.alerted_severity = now, notice.severity
+        delivered = False
+        if not gone:
+            delivered, gone = _post_to(caller, to, notice.message)
+        if not delivered and notice.finding_id is not None:
+            _release(db, notice, now)  # the next run tries again
         sent += int(delivered)
     return sent
+
+
+def _release(db: Database, notice: _Notice, claimed_at: datetime) -> None:
+    with db.unit_of_work() as session:
+        record = repo.finding(session=session, finding_id=notice.finding_id)
+        if record is not None and record.alerted_at == claimed_at:
+            record.alerted_at, record.alerted_severity = notice.previous_at, notice.previous_severity
 
 
 # --- the owner's buttons -----------------------------------------------------------------------

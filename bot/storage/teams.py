@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
@@ -24,6 +24,30 @@ from bot.storage.models import (
 def get(*, session: Session, team_id: int) -> Team | None:
     """The team with this id, or None."""
     return session.get(Team, team_id)
+
+
+def lock(*, session: Session, team_id: int) -> Team | None:
+    """The team, locked for the rest of the transaction: others who lock it wait until commit.
+
+    PostgreSQL takes a row lock (SELECT … FOR UPDATE). SQLite has no row locks, so a no-op
+    UPDATE opens the transaction with the database's write lock; as the transaction's first
+    statement it waits (busy timeout) instead of failing on a stale read snapshot. Either way,
+    everything read after this sees what the previous holder committed.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Team)
+            .where(Team.id == team_id)
+            .values(id=Team.id)
+            .execution_options(synchronize_session=False)
+        )
+        return session.get(Team, team_id, populate_existing=True)
+    return session.scalar(
+        select(Team)
+        .where(Team.id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def team_named(*, session: Session, workspace_id: int, name: str) -> Team | None:

@@ -19,6 +19,9 @@ from tests.waiting import eventually
 
 CHANNEL = "C0GROWTH"
 PEOPLE = ["U0OWNER", "U0LEAD", "U0CEO", "U0ANA", "U0BEN", "U0CAT"]
+# The app's clock while teams are set up: a Monday, whatever the machine's date. Rounds are
+# planned from a team's creation, so the ticks below must come after it.
+SET_UP_AT = utc(2026, 11, 30, 10, 0)
 
 
 @pytest.fixture
@@ -29,6 +32,7 @@ def env(running: RunningApp, slack: FakeSlack) -> Env:
     slack.channel_members[CHANNEL] = [*PEOPLE, slack.bot_user_id]
     slack.usergroup_members["S0DESIGN"] = ["U0ANA", "U0BEN"]
     slack.usergroup_handles["S0DESIGN"] = "design"
+    running.ctx.clock = lambda: SET_UP_AT
     return Env(db=running.db, slack=slack, app=running.ctx)
 
 

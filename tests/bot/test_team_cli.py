@@ -9,6 +9,7 @@ from datetime import time
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from bot.cli import main
 from bot.sandbox import FakeSlack
@@ -209,7 +210,9 @@ def test_export_writes_the_weekly_aggregates_with_the_floor_kept(
     env = Env(db=running.db, slack=slack, app=running.ctx)
     team_id = two_weeks(env, running)
     out_file = tmp_path / "team.csv"
-    code, out, err = cli("export", str(team_id), "--out", str(out_file))
+    after_both_rounds = freeze_time("2026-12-01 12:00:00", tick=True)
+    with after_both_rounds:
+        code, out, err = cli("export", str(team_id), "--out", str(out_file))
     assert code == 0, err
     assert f"wrote {out_file}" in out
     rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
@@ -217,5 +220,6 @@ def test_export_writes_the_weekly_aggregates_with_the_floor_kept(
     assert rows[0]["responded"] == "6" and rows[0]["suppressed"] == ""
     assert rows[1]["responded"] == "" and "minimum group size (5)" in rows[1]["suppressed"]
     # To standard output when no file is given; same content.
-    code, out, _ = cli("export", str(team_id))
+    with after_both_rounds:
+        code, out, _ = cli("export", str(team_id))
     assert code == 0 and out == out_file.read_text()

@@ -118,3 +118,44 @@ def test_recovery_opens_with_two_modes_in_a_stage_and_is_judged_on_day_60(env: E
     assert len(verdicts) == 1 and "Next step" in verdicts[0]["text"]
     with env.db.unit_of_work() as session:
         assert repo.open_recovery(session=session, team_id=ref.id) is None
+
+
+def test_two_runs_of_a_new_team_at_once_both_succeed_and_alert_once(env: Env) -> None:
+    # A workflow save, `/atlas check` and the tick can diagnose one team at the same moment.
+    import threading
+
+    created = []
+    for n in range(4):
+        ref = teams.create_team(
+            db=env.db,
+            slack_team_id=env.slack.team_id,
+            name=f"Ops {n}",
+            configured_by=f"UCONF{n}",
+            rollout_start=date(2026, 11, 1),
+        )
+        teams.add_member(db=env.db, team_id=ref.id, slack_user_id=f"UM{n}")
+        created.append(ref.id)
+    results: list[diagnosis.RunResult] = []
+    for team_id in created:
+        start = threading.Barrier(2)
+
+        def run(team_id: int = team_id, start: threading.Barrier = start) -> None:
+            caller = env.caller()
+            start.wait()
+            results.append(diagnosis.run_team(db=env.db, team_id=team_id, caller=caller, now=NOW))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [r.error for r in results] == [None] * 8
+    assert all(r.ok and "1.1" in r.detected for r in results)
+    with env.db.unit_of_work() as session:
+        for n, team_id in enumerate(created):
+            stored = repo.findings(session=session, team_id=team_id)
+            assert len(stored) == 25 and stored["1.1"].alerted_at == NOW
+            assert [run.ok for run in repo.runs(session=session, team_id=team_id)] == [True, True]
+            # The second run read the first one's findings: one alert, not two.
+            alerts = env.slack.messages_in(env.slack.dm_channel(f"UCONF{n}"))
+            assert len(alerts) == 1 and "1.1" in alerts[0]["text"]
