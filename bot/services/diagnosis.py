@@ -239,7 +239,8 @@ def _release(db: Database, notice: _Notice, claimed_at: datetime) -> None:
     with db.unit_of_work() as session:
         record = repo.finding(session=session, finding_id=notice.finding_id)
         if record is not None and record.alerted_at == claimed_at:
-            record.alerted_at, record.alerted_severity = notice.previous_at, notice.previous_severity
+            record.alerted_at = notice.previous_at
+            record.alerted_severity = notice.previous_severity
 
 
 # --- the owner's buttons -----------------------------------------------------------------------
