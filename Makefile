@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench setup clean
+# Test workers: two per core, since many tests spend part of their time waiting on a server.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+
+.PHONY: run test test-fast lint bench setup clean
 
 setup: $(VENV)/.installed
 
@@ -29,7 +32,11 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+
+# The pure core, builders, parsing and the calendar: no database, no server, a few seconds.
+test-fast: setup
+	$(BIN)/python -m pytest -m fast -q
 
 bench: setup
 	$(BIN)/python -m bench.ack_latency

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -30,6 +29,7 @@ from bot.listeners import (
     setup,
     workflows,
 )
+from bot.listeners.pool import ListenerPool
 from bot.services import workspaces
 from bot.settings import Settings
 
@@ -65,9 +65,7 @@ def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         authorize=_authorizer(ctx),
         client=make_web_client(settings),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="bolt-listener"
-        ),
+        listener_executor=ListenerPool(max_workers=settings.listener_threads),
         logger=_bolt_logger(),
         # In Socket Mode there is no HTTP signature to check.
         request_verification_enabled=not settings.socket_mode,

@@ -25,6 +25,23 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+# Fixtures that bring a database or a server: a test that uses none of them (directly or through
+# another fixture) is in the fast tier, unless its module is marked `servers`.
+NEEDS_INFRASTRUCTURE = frozenset({"backend", "postgres_server", "slack", "running_http"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the fast tier (the pure core, builders, parsing and the calendar), and put the tests
+    marked `heavy` first so that a parallel run never ends waiting on one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # stable
+    for item in items:
+        if NEEDS_INFRASTRUCTURE.isdisjoint(getattr(item, "fixturenames", ())) and (
+            item.get_closest_marker("servers") is None
+            and item.get_closest_marker("postgres") is None
+        ):
+            item.add_marker(pytest.mark.fast)
+
+
 def _find_postgres() -> str | None:
     url = os.environ.get("ATLAS_TEST_POSTGRES_URL")
     if not url:
@@ -168,6 +185,18 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def running(slack: FakeSlack, database_url: str) -> Iterator[RunningApp]:
-    """The real app served over HTTP, its Web API client pointed at the stand-in."""
-    with RunningApp(slack=slack, database_url=database_url, migrate=False) as app:
+    """The real app, its Web API client pointed at the stand-in, taking signed requests through
+    its WSGI entry point in this process: the signature check, body limits and Bolt's dispatch
+    are the ones HTTP mode runs, without a socket in between. Its Web API pacing waits pass in
+    virtual time."""
+    with RunningApp(
+        slack=slack, database_url=database_url, migrate=False, http=False, virtual_waits=True
+    ) as app:
+        yield app
+
+
+@pytest.fixture
+def running_http(slack: FakeSlack, database_url: str) -> Iterator[RunningApp]:
+    """The real app served over HTTP by waitress on a free local port."""
+    with RunningApp(slack=slack, database_url=database_url, migrate=False, http=True) as app:
         yield app

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App
 
-from bot.app import create_app, identify
+from bot.app import create_app, identify, make_web_client
 from bot.context import AppContext
-from bot.sandbox.signer import SignedSender
+from bot.listeners.pool import ListenerPool
+from bot.outbound import Caller
+from bot.sandbox.signer import SignedSender, wsgi_transport
 from bot.sandbox.web_api import FakeSlack
 from bot.settings import Settings, load_settings
 from bot.storage import migrations
@@ -19,14 +22,41 @@ SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"
 SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
 
 
+class VirtualWaits:
+    """A clock that moves only when something waits on it; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._now = 0.0
+        self.waited = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass at once (never less than a microsecond, so the clock moves)."""
+        with self._lock:
+            step = max(1e-6, seconds)
+            self._now += step
+            self.waited += step
+
+    def clock(self) -> float:
+        """Seconds waited so far."""
+        with self._lock:
+            return self._now
+
+
 @dataclass
 class RunningApp:
-    """The app served by waitress on a free local port, with a sender signed for it."""
+    """The app with a sender signed for it: served by waitress on a free local port, or with
+    `http=False` reached through its WSGI entry point in this process (same signature checks,
+    same Bolt dispatch, no socket)."""
 
     slack: FakeSlack
     database_url: str
     overrides: dict[str, Any] = field(default_factory=dict)
     migrate: bool = True
+    http: bool = True
+    # Pacing waits of the listeners' Web API caller pass in virtual time: what is sent and in
+    # which order stays the same, a chat.update spaced 1.2 s apart costs no real second.
+    virtual_waits: bool = False
 
     def __post_init__(self) -> None:
         self.settings: Settings = load_settings(
@@ -41,6 +71,7 @@ class RunningApp:
         self.ctx = AppContext.create(self.settings)
         self.db = self.ctx.db
         self.app: App | None = None
+        self.wsgi: SlackWsgi | None = None
         self.server: HttpServer | None = None
 
     def start(self) -> RunningApp:
@@ -48,18 +79,40 @@ class RunningApp:
         if self.migrate:
             migrations.upgrade(self.db.engine)
         self.app = create_app(self.settings, ctx=self.ctx)
+        if self.virtual_waits:
+            waits = VirtualWaits()
+            self.ctx.caller = Caller(
+                make_web_client(self.settings, SANDBOX_BOT_TOKEN, retries=False),
+                sleep=waits.sleep,
+                clock=waits.clock,
+            )
         identify(self.ctx)
-        wsgi = SlackWsgi(self.app, signing_secret=SANDBOX_SIGNING_SECRET, db=self.db)
-        self.server = HttpServer(
-            wsgi, host="127.0.0.1", port=0, threads=self.settings.http_threads
-        ).start()
+        self.wsgi = SlackWsgi(self.app, signing_secret=SANDBOX_SIGNING_SECRET, db=self.db)
+        if self.http:
+            self.server = HttpServer(
+                self.wsgi, host="127.0.0.1", port=0, threads=self.settings.http_threads
+            ).start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close database connections."""
         if self.server is not None:
             self.server.stop()
+        if self.app is not None:
+            self.pool.shutdown(wait=True)  # work after an ack finishes before the database closes
         self.db.dispose()
+
+    @property
+    def pool(self) -> ListenerPool:
+        """The threads the app's listeners run on."""
+        assert self.app is not None, "start() first"
+        pool = self.app.listener_runner.listener_executor
+        assert isinstance(pool, ListenerPool)
+        return pool
+
+    def settle(self, seconds: float = 10.0) -> None:
+        """Wait until the app has finished the work its listeners went on with after the ack."""
+        assert self.pool.wait_idle(seconds), f"listeners still busy after {seconds} s"
 
     def __enter__(self) -> RunningApp:
         return self.start()
@@ -70,14 +123,16 @@ class RunningApp:
     @property
     def url(self) -> str:
         """The app's base URL."""
-        assert self.server is not None, "start() first"
+        assert self.server is not None, "start() with http=True first"
         return self.server.url
 
     def sender(self) -> SignedSender:
         """A signer that posts to this app as the sandbox's Slack would."""
+        assert self.wsgi is not None, "start() first"
         return SignedSender(
-            self.url,
+            self.url if self.http else "http://in-process",
             SANDBOX_SIGNING_SECRET,
             team_id=self.slack.team_id,
             response_url_base=self.slack.base_url + "/response",
+            transport=None if self.http else wsgi_transport(self.wsgi),
         )

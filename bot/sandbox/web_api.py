@@ -139,6 +139,7 @@ class FakeSlack:
         self._faults: dict[str, list[Fault]] = {}
         self._state = _State()
         self._lock = threading.Lock()
+        self._in_flight = 0  # calls being answered right now (a slow fault may hold one)
         # The one time source of call records and rate limits; tests may pass a fake clock.
         self._clock = clock
         self._limiter: RateLimiter | None = None
@@ -353,8 +354,27 @@ class FakeSlack:
         with self._lock:
             self._state.calls.append(call)
 
+    def settle(self, seconds: float = 10.0) -> None:
+        """Wait until no call is being answered, e.g. a slow reply its caller gave up on."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._lock:
+                if not self._in_flight:
+                    return
+            assert time.monotonic() < deadline, f"calls still in flight after {seconds} s"
+            time.sleep(0.005)
+
     def handle_api(self, method: str, params: dict[str, Any], token: str | None):
         """Answer one Web API call: (status, headers, body)."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._answer(method, params, token)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None):
         call = Call(method=method, params=params, token=token, at=self._clock())
         fault = self._take_fault(method)
         if fault is not None and fault.kind == "slow":

@@ -321,6 +321,7 @@ def seed_team(
     return ref.id
 
 
+@pytest.mark.heavy
 def test_a_1000_member_team_and_an_owner_of_three_stay_within_slack_limits(
     running: RunningApp, slack: FakeSlack
 ) -> None:

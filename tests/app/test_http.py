@@ -1,4 +1,7 @@
-"""The HTTP endpoint refuses what Slack did not send, and never answers a bad request with 500."""
+"""The HTTP endpoint refuses what Slack did not send, and never answers a bad request with 500.
+
+These go over real HTTP to waitress: the socket, the headers and the body limits as deployed.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +30,8 @@ def _command_body(text: str = "2.2") -> bytes:
     ).encode()
 
 
-def test_a_bad_signature_is_refused(running: RunningApp) -> None:
-    sender = running.sender()
+def test_a_bad_signature_is_refused(running_http: RunningApp) -> None:
+    sender = running_http.sender()
     body = _command_body()
     headers = sender.sign(body)
     headers["X-Slack-Signature"] = "v0=" + "0" * 64
@@ -36,19 +39,19 @@ def test_a_bad_signature_is_refused(running: RunningApp) -> None:
     assert reply.status == 401
 
 
-def test_a_body_changed_after_signing_is_refused(running: RunningApp) -> None:
-    sender = running.sender()
+def test_a_body_changed_after_signing_is_refused(running_http: RunningApp) -> None:
+    sender = running_http.sender()
     headers = sender.sign(_command_body("2.2"))
     assert sender.post(_command_body("4.1"), FORM, headers=headers).status == 401
 
 
-def test_a_missing_signature_is_refused(running: RunningApp) -> None:
-    reply = post_raw(running.url + "/slack/events", _command_body(), {"Content-Type": FORM})
+def test_a_missing_signature_is_refused(running_http: RunningApp) -> None:
+    reply = post_raw(running_http.url + "/slack/events", _command_body(), {"Content-Type": FORM})
     assert reply.status == 401
 
 
-def test_a_timestamp_older_than_five_minutes_is_refused(running: RunningApp) -> None:
-    sender = running.sender()
+def test_a_timestamp_older_than_five_minutes_is_refused(running_http: RunningApp) -> None:
+    sender = running_http.sender()
     body = _command_body()
     old = sender.sign(body, timestamp=int(time.time()) - 301)
     assert sender.post(body, FORM, headers=old).status == 401
@@ -68,9 +71,9 @@ def test_a_timestamp_older_than_five_minutes_is_refused(running: RunningApp) -> 
     ],
 )
 def test_a_signed_but_malformed_body_gets_400(
-    running: RunningApp, body: bytes, content_type: str
+    running_http: RunningApp, body: bytes, content_type: str
 ) -> None:
-    sender = running.sender()
+    sender = running_http.sender()
     headers = (
         sender.sign(body)
         if _is_utf8(body)
@@ -88,43 +91,43 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def test_an_unsigned_malformed_body_gets_4xx(running: RunningApp) -> None:
-    reply = post_raw(running.url + "/slack/events", b"payload={{{", {"Content-Type": FORM})
+def test_an_unsigned_malformed_body_gets_4xx(running_http: RunningApp) -> None:
+    reply = post_raw(running_http.url + "/slack/events", b"payload={{{", {"Content-Type": FORM})
     assert reply.status == 401
 
 
-def test_a_huge_body_is_refused_before_it_is_read(running: RunningApp) -> None:
-    sender = running.sender()
+def test_a_huge_body_is_refused_before_it_is_read(running_http: RunningApp) -> None:
+    sender = running_http.sender()
     body = b"text=" + b"x" * 1_100_000
     assert sender.post(body, FORM).status == 413
 
 
-def test_only_post_is_accepted_on_the_events_path(running: RunningApp) -> None:
-    reply = post_raw(running.url + "/slack/events", b"", {}, method="GET")
+def test_only_post_is_accepted_on_the_events_path(running_http: RunningApp) -> None:
+    reply = post_raw(running_http.url + "/slack/events", b"", {}, method="GET")
     assert reply.status == 405
 
 
-def test_unknown_paths_are_404(running: RunningApp) -> None:
-    assert post_raw(running.url + "/nope", b"", {}, method="GET").status == 404
+def test_unknown_paths_are_404(running_http: RunningApp) -> None:
+    assert post_raw(running_http.url + "/nope", b"", {}, method="GET").status == 404
 
 
-def test_health_check_reports_the_database(running: RunningApp) -> None:
-    reply = post_raw(running.url + "/healthz", b"", {}, method="GET")
+def test_health_check_reports_the_database(running_http: RunningApp) -> None:
+    reply = post_raw(running_http.url + "/healthz", b"", {}, method="GET")
     assert reply.status == 200
     assert reply.json == {"ok": True, "database": "ok"}
 
 
-def test_health_check_says_503_when_the_database_is_gone(running: RunningApp) -> None:
+def test_health_check_says_503_when_the_database_is_gone(running_http: RunningApp) -> None:
     from sqlalchemy import create_engine
 
-    running.db.engine.dispose()
-    running.db.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    reply = post_raw(running.url + "/healthz", b"", {}, method="GET")
+    running_http.db.engine.dispose()
+    running_http.db.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reply = post_raw(running_http.url + "/healthz", b"", {}, method="GET")
     assert reply.status == 503 and reply.json["ok"] is False
 
 
-def test_url_verification_echoes_the_challenge(running: RunningApp) -> None:
-    sender = running.sender()
+def test_url_verification_echoes_the_challenge(running_http: RunningApp) -> None:
+    sender = running_http.sender()
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}).encode()
     reply = sender.post(body, "application/json")
     assert reply.status == 200 and "abc123" in reply.text

@@ -19,6 +19,8 @@ from bot.sandbox.signer import post_raw
 from bot.storage import migrations
 from bot.storage.db import make_engine
 
+pytestmark = pytest.mark.servers  # these start the command as a process or serve HTTP
+
 ATLAS_BOT = [sys.executable, "-m", "bot.cli"]
 
 

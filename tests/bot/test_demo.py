@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +27,8 @@ from bot.storage.models import (
     TeamSource,
     WorkflowRecord,
 )
+
+pytestmark = pytest.mark.heavy  # each test runs the simulated company for weeks
 
 PROGRESS = re.compile(
     r"^Week (\d+)/(\d+) · (\d{4}-\d\d-\d\d): (\d+) asked, (\d+) answered · detected: (.+) · "
@@ -185,13 +188,16 @@ def test_each_scenario_makes_the_app_detect_its_failure_mode_and_no_other(
     assert stored + confidential == clicks.answers and clicks.replies == clicks.accepted
 
 
+@pytest.mark.postgres
 def test_the_same_seed_gives_the_same_transcript_whatever_the_database(
-    database_url: str, tmp_path: Path
+    postgres_databases: Any, tmp_path: Path
 ) -> None:
+    # One run on PostgreSQL, one on the embedded SQLite default, one with another seed.
     options = {"scenario": "only-ai-lead", "weeks": 2, "people": 8, "seed": 5}
-    first, _ = _run(database_url, tmp_path / "a", **options)
+    first, _ = _run(postgres_databases.create(), tmp_path / "a", **options)
     again, _ = _run(None, tmp_path / "b", **options)  # a temporary SQLite database
     other, _ = _run(None, tmp_path / "c", **{**options, "seed": 6})
+    assert again.record.clicks.answers > 0
 
     text = first.transcript.read_text(encoding="utf-8")
     assert text == again.transcript.read_text(encoding="utf-8")

@@ -13,6 +13,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.sandbox import FakeSlack
 
+pytestmark = pytest.mark.servers  # the Slack stand-in is an HTTP server
+
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:

@@ -15,6 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.sandbox import FakeSlack
 from bot.sandbox.rate_limits import RateLimiter
 
+pytestmark = pytest.mark.servers  # the Slack stand-in is an HTTP server
+
 
 class FakeClock:
     """A monotonic clock that only moves when told to."""

@@ -3,7 +3,6 @@ exactly once through rate limits, server errors and lost answers, never posted l
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 
 import pytest
@@ -197,7 +196,7 @@ def test_an_announcement_whose_answer_was_lost_is_found_in_the_channel_not_poste
     env.slack.fail("chat.postMessage", "slow", times=1, delay=1.0)  # arrives, answer too late
     env.tick(utc(2026, 3, 5, 13, 0))
     assert _sessions(env)[date(2026, 3, 5)].detail.startswith("announcement unsure")
-    time.sleep(0.7)  # the slow post lands in the stand-in
+    env.slack.settle()  # the slow post lands in the stand-in
     env.tick(utc(2026, 3, 5, 13, 1))
     assert env.slack.calls_to("conversations.history")  # it looked before posting
     assert len(_posts(env, "announcement")) == 1
@@ -212,7 +211,7 @@ def test_a_reminder_whose_answer_was_lost_is_not_posted_twice(env: Env) -> None:
     env.timeout = 0.5
     env.slack.fail("chat.postMessage", "slow", times=1, delay=1.0)
     env.tick(utc(2026, 3, 5, 19, 45))
-    time.sleep(0.7)
+    env.slack.settle()
     env.tick(utc(2026, 3, 5, 19, 46))
     env.tick(utc(2026, 3, 5, 19, 47))
     assert len(_posts(env, "reminder")) == 1

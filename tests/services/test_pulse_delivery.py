@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from datetime import time as time_of_day
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.services import members, pulse
@@ -107,7 +108,7 @@ def test_a_send_that_timed_out_is_checked_in_history_not_sent_again(env: Env) ->
     env.slack.fail("chat.postMessage", "slow", times=1, delay=1.0)  # arrives, answer too late
     first = env.tick(MONDAY_10_NY)
     assert sum(f.ambiguous for f in first.fanouts.values()) == 1
-    time.sleep(0.7)  # the slow reply lands in the stand-in
+    env.slack.settle()  # the slow reply lands in the stand-in
     second = env.tick(utc(2026, 11, 30, 15, 1))
     assert sum(f.reconciled for f in second.fanouts.values()) == 1
     assert env.dms() == {"UM000": 1, "UM001": 1, "UM002": 1}
@@ -140,6 +141,7 @@ def test_a_doubtful_send_that_never_arrived_is_sent_once_after_checking(env: Env
     assert report.sent == 2 and env.dms() == {"UM000": 1, "UM001": 1}
 
 
+@pytest.mark.heavy
 def test_killing_the_process_mid_fan_out_then_restarting_sends_each_dm_once(
     env: Env, database_url: str, tmp_path: Path
 ) -> None:

@@ -1,0 +1,59 @@
+"""The threads Bolt runs listeners on, counting the work in flight.
+
+Bolt hands each request's listener to this pool and answers Slack once the listener acks; the
+work after the ack goes on here. Knowing how much is still running lets a health check or a
+metric report a saturated pool, and lets a simulation wait for the app to finish what it was
+asked instead of sleeping for a guessed while.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """A ThreadPoolExecutor that knows how many submitted tasks have not finished."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "bolt-listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._count_lock = threading.Lock()
+        self._in_flight = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` on a listener thread, counted until it returns or raises."""
+        with self._count_lock:
+            self._in_flight += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any] | None) -> None:
+        with self._count_lock:
+            self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks submitted and not yet finished (running or queued)."""
+        with self._count_lock:
+            return self._in_flight
+
+    def wait_idle(self, seconds: float = 10.0) -> bool:
+        """Wait until nothing is in flight; False if work is still running after `seconds`.
+
+        Polls with short sleeps rather than a timed lock wait, so it behaves under a faked
+        system clock too.
+        """
+        deadline = time.monotonic() + seconds
+        while self.in_flight:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
