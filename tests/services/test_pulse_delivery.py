@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from bot.services import members, pulse
 from bot.storage import workspaces as workspace_repo
-from bot.storage.models import Delivery, DeliveryStatus, Role
+from bot.storage.models import Delivery, DeliveryStatus, PulseRound, Role
 from tests.services.conftest import Env, utc
+from tests.waiting import eventually
 
 NY = "America/New_York"
 MONDAY_10_NY = utc(2026, 11, 30, 15, 0)
@@ -174,13 +175,19 @@ def test_killing_the_process_mid_fan_out_then_restarting_sends_each_dm_once(
     first.wait()
     sent_before = len(env.dms())
     assert 0 < sent_before < people  # killed in the middle
-    time.sleep(1.2)  # the dead process's lease runs out
+    eventually(lambda: _lease_ran_out(env, team_id), seconds=10)  # the dead process's lease
     second = subprocess.run(
         cli, env=run_env, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert second.returncode == 0, second.stderr
     assert env.dms() == {f"UM{i:03d}": 1 for i in range(people)}
     assert _ledger(env) == {DeliveryStatus.SENT: people}
+
+
+def _lease_ran_out(env: Env, team_id: int) -> bool:
+    with env.db.unit_of_work() as session:
+        until = session.scalar(select(PulseRound.lease_until).where(PulseRound.team_id == team_id))
+    return until is None or until < datetime.now(UTC)
 
 
 def test_two_fan_outs_of_one_round_never_send_twice(env: Env) -> None:
