@@ -58,12 +58,15 @@ class SlackWsgi:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _plain(start_response, 400, "Request body is not UTF-8")
-        if not self.verifier.is_valid_request(body, headers):
+        if not self._signed(body, headers):
             return _plain(start_response, 401, "Invalid request signature or timestamp")
         try:
             request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
         except (ValueError, TypeError, AttributeError, KeyError):
             return _plain(start_response, 400, "Malformed request body")
+        problem = payload_problem(request.body)
+        if problem is not None:
+            return _plain(start_response, 400, f"Malformed payload: {problem}")
         try:
             response = self.app.dispatch(request)
         except Exception:
@@ -71,6 +74,13 @@ class SlackWsgi:
             log.exception("dispatch failed (error id %s)", error_id)
             return _plain(start_response, 500, f"Internal error {error_id}")
         return _bolt(start_response, response)
+
+    def _signed(self, body: str, headers: dict[str, str]) -> bool:
+        # slack_sdk reads the timestamp with int(): "abc", "12.5" or "" would raise, not refuse.
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        return self.verifier.is_valid_request(body, headers)
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -85,6 +95,42 @@ class SlackWsgi:
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
         )
         return [data]
+
+
+def payload_problem(body: Any) -> str | None:
+    """What makes a signed body unusable for Bolt's matchers, or None when its shape is sound.
+
+    Slack never sends these shapes; a forged or broken one gets a 400 instead of reaching code
+    that indexes into it.
+    """
+    if not isinstance(body, dict):
+        return "not an object"
+    kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return "type is not a string"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "actions must be a non-empty list"
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            return "each action needs an action_id"
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("type"), str):
+            return "view needs a type"
+        if not isinstance(view.get("callback_id", ""), str):
+            return "view callback_id is not a string"
+    if kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return "event needs a type"
+    for key in ("command", "text", "user_id", "team_id", "callback_id"):
+        if key in body and not isinstance(body[key], str):
+            return f"{key} is not a string"
+    for key in ("user", "team", "channel", "container"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            return f"{key} is not an object"
+    return None
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -131,3 +131,46 @@ def test_url_verification_echoes_the_challenge(running_http: RunningApp) -> None
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"}).encode()
     reply = sender.post(body, "application/json")
     assert reply.status == 200 and "abc123" in reply.text
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "1e9", "", "12.5", "-5", "9" * 40])
+def test_a_timestamp_that_is_not_a_whole_number_is_refused_not_a_500(
+    running_http: RunningApp, timestamp: str
+) -> None:
+    headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=00"}
+    sender = running_http.sender()
+    reply = sender.post(_command_body(), FORM, headers=headers)
+    assert reply.status == 401, reply.text
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "actions": []},
+        {"type": "block_actions", "actions": ["x"]},
+        {"type": "block_actions", "actions": [{"value": "no action id"}]},
+        {"type": "block_actions", "actions": "x", "user": {"id": "U0MEMBER1"}},
+        {"type": "view_submission", "view": {"callback_id": "setup"}},
+        {"type": "view_submission", "view": ["not", "an", "object"]},
+        {"type": "block_actions", "user": "U0MEMBER1", "actions": [{"action_id": "a"}]},
+        {"type": ["block_actions"]},
+    ],
+)
+def test_a_signed_payload_of_a_shape_slack_never_sends_gets_400(
+    running_http: RunningApp, payload: dict[str, object]
+) -> None:
+    sender = running_http.sender()
+    body = urlencode({"payload": json.dumps({"team": {"id": "T0SANDBOX"}, **payload})}).encode()
+    reply = sender.post(body, FORM)
+    assert reply.status == 400, reply.text
+    assert "Traceback" not in reply.text
+
+
+@pytest.mark.parametrize("event", [["member_joined_channel"], {"user": "U1"}, "app_home_opened"])
+def test_a_signed_event_that_is_not_an_event_object_gets_400(
+    running_http: RunningApp, event: object
+) -> None:
+    sender = running_http.sender()
+    body = {"type": "event_callback", "team_id": "T0SANDBOX", "event": event, "event_id": "Ev1"}
+    reply = sender.post(json.dumps(body).encode(), "application/json")
+    assert reply.status == 400, reply.text
