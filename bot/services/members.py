@@ -88,7 +88,12 @@ def my_data(*, db: Database, slack_team_id: str, user_id: str) -> MyData:
             team = session.get(Team, rnd.team_id)
             tools = team_repo.tools(session=session, team_id=team.id)
             stored = []
-            for answer in repo.answers(session=session, delivery_id=delivery.id).values():
+            # In the order the pulse asked, not the order the clicks happened to be saved in.
+            asked = {qid: n for n, qid in enumerate(delivery.question_ids or [])}
+            given = repo.answers(session=session, delivery_id=delivery.id).values()
+            for answer in sorted(
+                given, key=lambda a: (asked.get(a.question_id, len(asked)), a.question_id)
+            ):
                 q = question(answer.question_id)
                 if q is None:
                     continue

@@ -131,6 +131,18 @@ def test_own_answers_show_and_deleting_them_from_the_tab_removes_them(
     assert "AI use: Daily" in text_of(open_home(running, slack, "UM00"))
 
 
+def test_own_answers_are_listed_in_the_order_the_pulse_asked_not_the_order_clicked(
+    running: RunningApp, slack: FakeSlack, env: Env
+) -> None:
+    small_team(env)
+    # The last question first: the clicks are saved in the opposite order to the pulse's.
+    clicked = {"go_to_person": "ULEAD", "ai_tools": ["claude"], "ai_frequency": "several"}
+    run_week(env, running, MONDAYS[0], {"UM03": clicked})
+    stored = members.my_data(db=env.db, slack_team_id=slack.team_id, user_id="UM03")
+    (week,) = stored.rounds
+    assert [a.question_id for a in week.answers] == ["ai_frequency", "ai_tools", "go_to_person"]
+
+
 def test_someone_in_no_team_is_offered_to_set_one_up(running: RunningApp, slack: FakeSlack) -> None:
     view = open_home(running, slack, "U0MEMBER1")
     assert ("setup.open", "") in buttons(view)
