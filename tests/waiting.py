@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+
+from bot.polling import poll_until
 
 
 def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
     """Poll `check` until it holds; fail the test if it does not within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
+    assert poll_until(check, seconds, interval=0.02), "timed out waiting"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import heapq
 import random
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,9 +26,10 @@ from atlas.diagnosis.model import Diagnosis, Finding, Source, Status
 from bot.app import make_web_client
 from bot.demo.scenarios import TEAM_ZONE, Cast, Profile, Scenario, Seat
 from bot.outbound import Caller
+from bot.polling import poll_until
 from bot.sandbox import FakeSlack, SignedSender
 from bot.sandbox.people import Person, click_payload, find_element
-from bot.sandbox.running import SANDBOX_BOT_TOKEN, RunningApp
+from bot.sandbox.running import SANDBOX_BOT_TOKEN, RunningApp, VirtualWaits
 from bot.sandbox.transcript import blocks_to_text
 from bot.scheduling.calendar import at_local, out_of_quiet_hours, personal_due, zone
 from bot.scheduling.tick import tick
@@ -58,7 +58,6 @@ OFFICE_HOURS_REPLIES = ("You're on the list", "Thanks for coming")
 REPLY_TIMEOUT = 30.0  # seconds of real time the app gets to handle one moment's clicks
 PROMPT_DELAYS = (1, 1, 2, 3, 5)  # hours after the pulse arrives, for those who answer at once
 REMINDED_DELAYS = (1, 2, 4)  # hours after the reminder, for those who needed one
-MIN_WAIT = 1e-6  # seconds: the least a virtual pacing wait moves the clock
 OWNER_DELAY = timedelta(minutes=30)  # the owner deals with an alert or check-in this soon
 Push = Callable[..., None]  # push(at, kind, key="") puts an event on the week's queue
 _QUESTION = re.compile(r"^\*\d+\. (.+?)\*")
@@ -79,22 +78,23 @@ class VirtualTime:
     """The simulation's clock: the app, the tick and Slack pacing all read it."""
 
     now: datetime
-    paced: float = 0.0  # seconds Slack pacing waited, in virtual time
+    waits: VirtualWaits = field(default_factory=VirtualWaits)  # Slack pacing, in virtual time
 
     def __call__(self) -> datetime:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        """A pacing wait: it passes in virtual time.
-
-        Never less than a microsecond: a pacer that is short of a token by a rounding error
-        asks for a wait too small to move a float clock, and a real clock always moves.
-        """
-        self.paced += max(MIN_WAIT, seconds)
+        """A pacing wait: it passes in virtual time."""
+        self.waits.sleep(seconds)
 
     def monotonic(self) -> float:
         """The pacers' clock, which only moves when they wait."""
-        return self.paced
+        return self.waits.clock()
+
+    @property
+    def paced(self) -> float:
+        """Seconds Slack pacing waited, in virtual time."""
+        return self.waits.clock()
 
 
 # --- what happened, as the transcript and the report need it ----------------------------------
@@ -674,14 +674,15 @@ class Simulation:
         """Wait (real time) until the app has handled every click it acknowledged."""
         if not sent:
             return
-        deadline = time.monotonic() + REPLY_TIMEOUT
-        while len(self.slack.responses) < self._expected_replies:
-            if time.monotonic() > deadline:
-                raise DemoError(
-                    f"the app handled {len(self.slack.responses)} of {self._expected_replies} "
-                    f"clicks within {REPLY_TIMEOUT:.0f} s"
-                )
-            time.sleep(0.002)
+        if not poll_until(
+            lambda: len(self.slack.responses) >= self._expected_replies,
+            REPLY_TIMEOUT,
+            interval=0.002,
+        ):
+            raise DemoError(
+                f"the app handled {len(self.slack.responses)} of {self._expected_replies} "
+                f"clicks within {REPLY_TIMEOUT:.0f} s"
+            )
 
     # --- reading back what the app stored -------------------------------------------------------
     def _read_back(self, log: WeekLog) -> None:
@@ -803,12 +804,15 @@ def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _wait(check: Callable[[], Any], what: str) -> Any:
     """Wait (real time) for the app's work after an ack; its result once truthy."""
-    deadline = time.monotonic() + REPLY_TIMEOUT
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise DemoError(f"the app did not finish {what} within {REPLY_TIMEOUT:.0f} s")
-        time.sleep(0.005)
-    return found
+    last: dict[str, Any] = {}
+
+    def ready() -> bool:
+        last["found"] = check()
+        return bool(last["found"])
+
+    if not poll_until(ready, REPLY_TIMEOUT):
+        raise DemoError(f"the app did not finish {what} within {REPLY_TIMEOUT:.0f} s")
+    return last["found"]
 
 
 def _clock(when: datetime) -> str:

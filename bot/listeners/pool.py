@@ -9,10 +9,11 @@ asked instead of sleeping for a guessed while.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+from bot.polling import poll_until
 
 
 class ListenerPool(ThreadPoolExecutor):
@@ -46,14 +47,5 @@ class ListenerPool(ThreadPoolExecutor):
             return self._in_flight
 
     def wait_idle(self, seconds: float = 10.0) -> bool:
-        """Wait until nothing is in flight; False if work is still running after `seconds`.
-
-        Polls with short sleeps rather than a timed lock wait, so it behaves under a faked
-        system clock too.
-        """
-        deadline = time.monotonic() + seconds
-        while self.in_flight:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.002)
-        return True
+        """Wait until nothing is in flight; False if work is still running after `seconds`."""
+        return poll_until(lambda: not self.in_flight, seconds, interval=0.002)

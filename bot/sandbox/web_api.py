@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.polling import poll_until
 from bot.sandbox.rate_limits import POST_MESSAGE, RateLimiter
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -356,13 +357,11 @@ class FakeSlack:
 
     def settle(self, seconds: float = 10.0) -> None:
         """Wait until no call is being answered, e.g. a slow reply its caller gave up on."""
-        deadline = time.monotonic() + seconds
-        while True:
-            with self._lock:
-                if not self._in_flight:
-                    return
-            assert time.monotonic() < deadline, f"calls still in flight after {seconds} s"
-            time.sleep(0.005)
+        assert poll_until(self._idle, seconds), f"calls still in flight after {seconds} s"
+
+    def _idle(self) -> bool:
+        with self._lock:
+            return not self._in_flight
 
     def handle_api(self, method: str, params: dict[str, Any], token: str | None):
         """Answer one Web API call: (status, headers, body)."""
