@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from bot.services import diagnosis, teams
@@ -122,8 +123,6 @@ def test_recovery_opens_with_two_modes_in_a_stage_and_is_judged_on_day_60(env: E
 
 def test_two_runs_of_a_new_team_at_once_both_succeed_and_alert_once(env: Env) -> None:
     # A workflow save, `/atlas check` and the tick can diagnose one team at the same moment.
-    import threading
-
     created = []
     for n in range(4):
         ref = teams.create_team(
