@@ -17,13 +17,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The real bot when SLACK_BOT_TOKEN is set (environment or .env); otherwise the local demo.
+# Settings that do not load (e.g. a token that is not xoxb-…) also go to `atlas-bot serve`,
+# which says what is wrong and exits 2: only a token that is truly unset runs the demo.
 run: setup
 	@if $(BIN)/python -c "import sys; from bot.settings import load_settings; \
-	sys.exit(0 if load_settings().slack_bot_token else 1)" 2>/dev/null; then \
-		exec $(BIN)/atlas-bot serve; \
-	else \
+	sys.exit(0 if load_settings().slack_bot_token is None else 1)" 2>/dev/null; then \
 		echo "SLACK_BOT_TOKEN is not set: running the demo on a local Slack sandbox."; \
 		exec $(BIN)/atlas-bot demo; \
+	else \
+		exec $(BIN)/atlas-bot serve; \
 	fi
 
 # Lint, then every test on SQLite and PostgreSQL (PostgreSQL is found or started by

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,12 +18,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import observability
 from bot.context import AppContext
 from bot.listeners import (
     check_ins,
     commands,
     diagnosis_actions,
     events,
+    guard,
     home,
     membership,
     office_hours,
@@ -34,6 +38,11 @@ from bot.services import workspaces
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+# A listener's own Web API calls (views.open on a 3-second trigger_id, mostly) must fail fast:
+# no waiting out a Retry-After, no long timeout, while the person waits on the reply.
+LISTENER_CALL_TIMEOUT = 3
 
 
 def make_web_client(
@@ -56,6 +65,15 @@ def make_web_client(
     )
 
 
+def make_listener_client(settings: Settings) -> WebClient:
+    """The client Bolt hands listeners: one quick try, errors (429s too) raised at once."""
+    return WebClient(
+        base_url=settings.slack_api_url,
+        timeout=LISTENER_CALL_TIMEOUT,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
 def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
     """The Bolt app with every listener registered. Needs SLACK_BOT_TOKEN."""
     settings.require("SLACK_BOT_TOKEN")
@@ -64,23 +82,28 @@ def create_app(settings: Settings, *, ctx: AppContext | None = None) -> App:
     app = App(
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         authorize=_authorizer(ctx),
-        client=make_web_client(settings),
+        client=make_listener_client(settings),
         listener_executor=ListenerPool(max_workers=settings.listener_threads),
         logger=_bolt_logger(),
         # In Socket Mode there is no HTTP signature to check.
         request_verification_enabled=not settings.socket_mode,
     )
     app.error(_last_resort)
-    commands.register(app, ctx)
-    events.register(app, ctx)
-    pulse_actions.register(app, ctx)
-    diagnosis_actions.register(app, ctx)
-    home.register(app, ctx)
-    setup.register(app, ctx)
-    membership.register(app, ctx)
-    workflows.register(app, ctx)
-    office_hours.register(app, ctx)
-    check_ins.register(app, ctx)
+    observability.install(app)
+    app.use(_with_context(ctx))
+    for listeners in (
+        commands,
+        events,
+        pulse_actions,
+        diagnosis_actions,
+        home,
+        setup,
+        membership,
+        workflows,
+        office_hours,
+        check_ins,
+    ):
+        listeners.register(app)
     return app
 
 
@@ -96,6 +119,17 @@ def _bolt_logger() -> logging.Logger:
     if not any(isinstance(f, _DropTokenNotice) for f in logger.filters):
         logger.addFilter(_DropTokenNotice())
     return logger
+
+
+def _with_context(ctx: AppContext) -> Callable[..., None]:
+    """Middleware: every listener gets the AppContext (as `ctx`) and the request's arrival time."""
+
+    def attach(context: BoltContext, next: Callable[[], None]) -> None:
+        context[guard.CONTEXT_KEY] = ctx
+        context[guard.RECEIVED_KEY] = time.monotonic()
+        next()
+
+    return attach
 
 
 def _authorizer(ctx: AppContext):

@@ -7,11 +7,21 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from sqlalchemy import Engine
+
 log = logging.getLogger("atlas-bot")
+
+# Socket Mode's first connection: wait 1 s after a failed try, doubling up to a minute.
+SOCKET_RETRY_FIRST_SECONDS = 1.0
+SOCKET_RETRY_MAX_SECONDS = 60.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +82,7 @@ def _port(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atlas-bot` console script."""
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         settings.configure_logging()
@@ -97,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from bot import operator_errors
+
+        # A database or Slack the operator has to fix: one message. Anything else is a bug.
+        if settings is None or not operator_errors.report(exc, settings):
+            raise
+        return 2
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:
@@ -114,12 +132,17 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _scheduler(settings: Settings) -> int:
+    from bot import observability
     from bot.context import AppContext
     from bot.scheduling import runner
 
     settings.require("SLACK_BOT_TOKEN")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    runner.run(AppContext.create(settings))
+    ctx = AppContext.create(settings)
+    ticker = runner.Ticker(ctx)
+    checks = {"database": observability.database_check(ctx.db), "scheduler": ticker.health}
+    observability.start_health_server("scheduler", settings.health_port, checks, db=ctx.db)
+    runner.run(ctx, ticker=ticker)
     return 0
 
 
@@ -197,19 +220,29 @@ def _pulse_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app, identify
+    from bot.app import create_app, identify, make_web_client
     from bot.context import AppContext
     from bot.storage import migrations
 
     # `docker stop` sends SIGTERM: leave the way Ctrl-C does, finishing requests in flight.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The exit is raised wherever the main thread is, which may be a garbage collector callback
+    # that swallows it; the flag lets Socket Mode's wait below notice the request anyway.
+    stopping: list[int] = []
+
+    def leave(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, leave)
     http = args.http or not settings.socket_mode
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     ctx = AppContext.create(settings)
-    if not args.no_migrate:
+    if args.no_migrate:
+        _require_migrated(settings, ctx.db.engine)
+    else:
         migrations.upgrade(ctx.db.engine)
     app = create_app(settings, ctx=ctx)
-    identify(ctx)
+    identified = _slack_answers(settings) and identify(ctx)
     if http:
         from bot.web import HttpServer, SlackWsgi
 
@@ -220,13 +253,87 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
         server.serve()
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot import observability
 
         app_token = settings.slack_app_token
         assert app_token is not None
         log.info("Socket Mode: connecting to Slack")
-        SocketModeHandler(app, app_token.get_secret_value()).start()
+        # One try per attempt: _connect_socket_mode does the waiting, and says so.
+        client = make_web_client(settings, retries=False)
+        handler = observability.ObservedSocketModeHandler(
+            app, app_token.get_secret_value(), web_client=client
+        )
+        checks = {
+            "database": observability.database_check(ctx.db),
+            "socket": observability.socket_check(handler.client),
+        }
+        observability.start_health_server("socket-mode", settings.health_port, checks, db=ctx.db)
+        _connect_socket_mode(handler, settings)
+        if not identified:
+            identify(ctx)
+        log.info("Socket Mode: connected to Slack")
+        while not stopping:  # slack_sdk's threads serve, and reconnect when dropped
+            time.sleep(1)
     return 0
+
+
+def _require_migrated(settings: Settings, engine: Engine) -> None:
+    """Refuse to serve on a database that migrations have not brought to this version."""
+    from bot import operator_errors
+    from bot.storage import migrations
+
+    current, head = migrations.current_revision(engine), migrations.head_revision()
+    if current == head:
+        return
+    where = f"the database at {operator_errors.shown_url(settings.database_url)}"
+    state = "has no tables yet" if current is None else f"is at revision {current}, not {head}"
+    raise operator_errors.OperatorError(
+        f"{where} {state}. Run `atlas-bot db upgrade` first, or start without --no-migrate."
+    )
+
+
+def _slack_answers(settings: Settings) -> bool:
+    """Whether Slack answers auth.test; a warning when it cannot be reached.
+
+    A token Slack refuses is raised, so that `serve` stops with one message instead of serving
+    requests it can never answer.
+    """
+    from bot import operator_errors
+    from bot.app import make_web_client
+
+    token = settings.slack_bot_token
+    assert token is not None
+    try:
+        make_web_client(settings, token.get_secret_value()).auth_test()
+    except Exception as exc:
+        if not operator_errors.is_slack_outage(exc):
+            raise
+        log.warning("%s Starting anyway.", operator_errors.explain(exc, settings))
+        return False
+    return True
+
+
+def _connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:
+    """Open the Socket Mode connection, trying again with backoff while Slack cannot be reached.
+
+    Once connected, slack_sdk's client reconnects by itself whenever the connection drops; only
+    the first connection is ours to retry. A token Slack refuses is raised at once.
+    """
+    from bot import operator_errors
+
+    delay = SOCKET_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            handler.connect()
+            return
+        except Exception as exc:
+            if not operator_errors.is_slack_outage(exc):
+                raise
+            message = operator_errors.explain(exc, settings)
+            log.warning("Socket Mode: %s Retrying in %.0f s.", message, delay)
+            log.debug("Socket Mode connection failed", exc_info=exc)
+            time.sleep(delay)
+            delay = min(delay * 2, SOCKET_RETRY_MAX_SECONDS)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+from bot.background import Background
 from bot.outbound import Caller
 from bot.services.workspaces import WorkspaceCache
 from bot.settings import Settings
 from bot.storage.db import Database
+
+# Hand-offs mostly wait on Slack's pacing, not on the CPU: a few threads are plenty.
+BACKGROUND_THREADS = 4
 
 
 def _utcnow() -> datetime:
@@ -37,8 +41,13 @@ class AppContext:
         return cls(settings=settings, db=db, workspaces=WorkspaceCache(db))
 
     @cached_property
+    def background(self) -> Background:
+        """Threads for work handed off by listeners (see `bot.background`)."""
+        return Background(workers=BACKGROUND_THREADS)
+
+    @cached_property
     def caller(self) -> Caller:
-        """The paced Web API caller for work sent from listener threads (one per app).
+        """The paced Web API caller for work handed off by listeners (one per app).
 
         A simulation may assign its own (`ctx.caller = …`), e.g. one whose waits pass in its
         virtual time, as the demo does.

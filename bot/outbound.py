@@ -21,6 +21,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import observability
+
 log = logging.getLogger(__name__)
 
 # The app was removed or its token died: stop all work for the workspace.
@@ -156,12 +158,14 @@ class Caller:
             try:
                 # slack_sdk's own method (chat_postMessage, …) encodes each one as Slack expects.
                 response = getattr(self.client, method.replace(".", "_"))(**params)
+                observability.count_api_attempt(method, "ok")
                 pacer.succeeded()
                 return CallResult(Outcome.OK, data=dict(response.data), rate_limited=limited)
             except SlackApiError as exc:
                 status = exc.response.status_code
                 error = str(exc.response.get("error", "") or f"http_{status}")
                 if status == 429 or error == "ratelimited":
+                    observability.count_api_attempt(method, "ratelimited")
                     limited += 1
                     self.ratelimited += 1
                     waits += 1
@@ -171,16 +175,20 @@ class Caller:
                         return CallResult(Outcome.RETRY, error="ratelimited", rate_limited=limited)
                     continue
                 if status >= 500 or error in RETRY_ERRORS:
+                    observability.count_api_attempt(method, "server_error")
                     server_errors += 1
                     if server_errors > self._retries:
                         return CallResult(Outcome.RETRY, error=error, rate_limited=limited)
                     self._sleep(self._backoff * 2 ** (server_errors - 1))
                     continue
                 if error in STOP_ERRORS:
+                    observability.count_api_attempt(method, "stop")
                     return CallResult(Outcome.STOP, error=error, rate_limited=limited)
+                observability.count_api_attempt(method, "failed")
                 return CallResult(Outcome.FAILED, error=error, rate_limited=limited)
             except Exception as exc:  # transport trouble: did the request reach Slack?
                 if _never_sent(exc):
+                    observability.count_api_attempt(method, "not_sent")
                     server_errors += 1
                     if server_errors > self._retries:
                         return CallResult(
@@ -188,6 +196,7 @@ class Caller:
                         )
                     self._sleep(self._backoff * 2 ** (server_errors - 1))
                     continue
+                observability.count_api_attempt(method, "ambiguous")
                 log.warning("%s may or may not have reached Slack: %r", method, exc)
                 return CallResult(Outcome.AMBIGUOUS, error=type(exc).__name__, rate_limited=limited)
 

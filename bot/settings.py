@@ -6,8 +6,9 @@ Nothing else in the project reads the environment: everything takes a `Settings`
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,15 @@ class Settings(BaseSettings):
     http_threads: int = Field(default=16, ge=1, le=256)
     # How long a pulse fan-out holds its round; if its process dies, another takes over after.
     pulse_lease_seconds: int = Field(default=120, ge=1, le=3600)
+    # JSON lines for a log collector, text for a person; "auto" asks whether stderr is a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # /healthz and /metrics of Socket Mode and the scheduler (HTTP mode serves its own); 0: off.
+    health_port: int = Field(default=9090, ge=0, le=65535)
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -121,10 +131,14 @@ class Settings(BaseSettings):
                 "(see .env.example):\n" + "\n".join(lines)
             )
 
-    def configure_logging(self) -> None:
-        """Apply LOG_LEVEL to the root logger."""
+    def configure_logging(self, stream: TextIO | None = None) -> None:
+        """Apply LOG_LEVEL and LOG_FORMAT to the root logger (stderr unless told otherwise)."""
+        from bot import observability  # its metrics and Slack imports are not for every caller
+
+        stream = stream or sys.stderr
+        log_format = observability.choose_format(self.log_format, stream)
         logging.basicConfig(
-            level=self.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            level=self.log_level, handlers=[observability.log_handler(log_format, stream)]
         )
         # Alembic announces each of its plugins at INFO; that is noise on every start.
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -95,11 +95,14 @@ def _setting_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Carry out one `team` action; 0 on success, 2 on refused input, 1 on Slack trouble."""
+    """Carry out one `team` action; 0 on success, 1 when Slack refused a member sync, 2 on
+    refused input or a database or Slack the operator has to fix first."""
+    from bot import operator_errors
     from bot.storage.db import Database
 
-    db = Database.from_url(settings.database_url)
+    db: Database | None = None
     try:
+        db = Database.from_url(settings.database_url)
         return _ACTIONS[args.team_command](db, settings, args)
     except CliError as exc:
         print(f"atlas-bot team: {exc}", file=sys.stderr)
@@ -110,8 +113,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"atlas-bot team: {flag}: {message}", file=sys.stderr)
         print("Nothing was saved.", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if not operator_errors.report(exc, settings, prog="atlas-bot team"):
+            raise
+        return 2
     finally:
-        db.dispose()
+        if db is not None:
+            db.dispose()
 
 
 class CliError(ValueError):
@@ -162,8 +170,9 @@ def _workspace(db: Any, settings: Settings, given: str | None) -> str:
         from bot.app import make_web_client
         from bot.services import workspaces
 
-        client = make_web_client(settings, settings.slack_bot_token.get_secret_value())
-        me = client.auth_test()
+        # One try: on failure the command says why at once, and the operator runs it again.
+        token = settings.slack_bot_token.get_secret_value()
+        me = make_web_client(settings, token, retries=False).auth_test()
         workspaces.ensure(  # with the app's own user id, which a channel sync leaves out
             db=db,
             slack_team_id=me["team_id"],
@@ -228,8 +237,7 @@ def _create(db: Any, settings: Settings, args: argparse.Namespace) -> int:
     values = setup.read(raw, today=_now().date())
     saved = setup.save(db=db, slack_team_id=workspace, settings=values, by=None)
     print(f"team {saved.team.id} created: {saved.team.name}")
-    _after(db, settings, saved)
-    return 0
+    return _after(db, settings, saved)
 
 
 def _set(db: Any, settings: Settings, args: argparse.Namespace) -> int:
@@ -240,19 +248,22 @@ def _set(db: Any, settings: Settings, args: argparse.Namespace) -> int:
     values = setup.read(raw, today=_now().date())
     saved = setup.save(db=db, slack_team_id=workspace, settings=values, team_id=team_id)
     print(f"team {team_id} saved: {', '.join(setup.LABELS[k].lower() for k in raw)}")
-    _after(db, settings, saved)
-    return 0
+    return _after(db, settings, saved)
 
 
-def _after(db: Any, settings: Settings, saved: setup.SavedTeam) -> None:
+def _after(db: Any, settings: Settings, saved: setup.SavedTeam) -> int:
+    # The team stays saved whatever happens here; only a token Slack refuses fails the command
+    # (a channel the app cannot read yet is usual in a scripted install, and is reported).
     if saved.source_changed:
         if settings.slack_bot_token is None:
             print("Members are read from Slack when the scheduler next runs (no token here).")
-        else:
-            _sync_now(db, settings, saved.team.id)
+        elif _sync_now(db, settings, saved.team.id) == 2:
+            return 2
+    return 0
 
 
 def _sync_now(db: Any, settings: Settings, team_id: int) -> int:
+    from bot import operator_errors
     from bot.app import make_web_client
     from bot.outbound import Caller
     from bot.services import membership
@@ -263,6 +274,10 @@ def _sync_now(db: Any, settings: Settings, team_id: int) -> int:
     caller = Caller(make_web_client(settings, token.get_secret_value(), retries=False))
     report = membership.sync(db=db, team_id=team_id, caller=caller, now=_now())
     if not report.ok:
+        refused = operator_errors.token_refused(report.error or "")
+        if refused is not None:
+            print(f"atlas-bot team: could not read the members. {refused}", file=sys.stderr)
+            return 2
         print(f"could not read the members: {report.error}", file=sys.stderr)
         return 1
     print(f"members: {len(report.added)} joined, {len(report.removed)} left, {report.kept} kept")

@@ -85,15 +85,24 @@ _SELECTED = {
 
 
 def read_inputs(values: dict[str, Any]) -> dict[str, str | None]:
-    """A submitted modal's fields as text, by block_id (an empty field is None)."""
+    """A submitted modal's fields as text, by block_id (an empty field is None).
+
+    A part of another shape than Slack's (a list where an object belongs, a number where text
+    does) reads as an empty field, so the field's own check says what is missing.
+    """
     raw: dict[str, str | None] = {}
-    for block_id, actions in (values or {}).items():
-        state = (actions or {}).get(INPUT) or {}
+    for block_id, actions in _object(values).items():
+        state = _object(_object(actions).get(INPUT))
         kind = state.get("type")
         if kind in _SELECTED:
-            raw[block_id] = state.get(_SELECTED[kind])
+            value = state.get(_SELECTED[kind])
         elif kind == "static_select":
-            raw[block_id] = (state.get("selected_option") or {}).get("value")
+            value = _object(state.get("selected_option")).get("value")
         else:  # plain_text_input, number_input
-            raw[block_id] = state.get("value")
+            value = state.get("value")
+        raw[block_id] = value if isinstance(value, str) else None
     return raw
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -28,6 +28,8 @@ from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, Stage
 from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, attribution, escape, to_dicts
 from bot.ids import COMMAND, ActionId, CallbackId
+from bot.parsing import NOTE_CHARS, clean_line
+from bot.payloads import CheckMeta
 
 RECOVERY_DAYS = 60
 CHECK_INTRO = (
@@ -306,7 +308,7 @@ def check_modal(
                     element=PlainTextInputElement(
                         action_id="note",
                         multiline=False,
-                        max_length=500,
+                        max_length=NOTE_CHARS,
                         initial_value=marked.get(mode.id, (False, ""))[1] or None,
                     ),
                 )
@@ -319,22 +321,35 @@ def check_modal(
         title="Self-assessment",
         submit="Save",
         close="Cancel",
-        private_metadata=str(team_id),
+        private_metadata=CheckMeta(team_id).encode(),
         blocks=blocks,
     )
     return view.to_dict()
 
 
 def parse_check(values: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
-    """(the ticked mode ids, notes by mode id) from a check modal's state values."""
+    """(the ticked mode ids, notes by mode id) from a check modal's state values.
+
+    Parts of another shape than Slack's read as empty; a note is one clean line of at most
+    NOTE_CHARS characters.
+    """
     ticked: set[str] = set()
     notes: dict[str, str] = {}
-    for block_id, actions in (values or {}).items():
+    for block_id, actions in _objects(values).items():
         if block_id.startswith("stage_"):
-            chosen = (actions.get("marks") or {}).get("selected_options") or []
-            ticked.update(str(o.get("value", "")) for o in chosen)
+            chosen = _objects(_objects(actions).get("marks")).get("selected_options")
+            ticked.update(
+                o["value"]
+                for o in (chosen if isinstance(chosen, list) else [])
+                if isinstance(o, dict) and isinstance(o.get("value"), str)
+            )
         elif block_id.startswith("note_"):
-            note = ((actions.get("note") or {}).get("value") or "").strip()
+            value = _objects(_objects(actions).get("note")).get("value")
+            note = clean_line(value)[:NOTE_CHARS] if isinstance(value, str) else ""
             if note:
-                notes[block_id.removeprefix("note_")] = note[:500]
+                notes[block_id.removeprefix("note_")] = note
     return ticked, notes
+
+
+def _objects(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

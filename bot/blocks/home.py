@@ -72,7 +72,10 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _day(day: date) -> str:
+def _day(day: date, today: date | None = None) -> str:
+    # With the year when it is not this year's: "Fri 31 Dec 9999", not "Fri 31 Dec".
+    if today is not None and day.year != today.year:
+        return day.strftime("%a %-d %b %Y")
     return day.strftime("%a %-d %b")
 
 
@@ -128,7 +131,7 @@ def _pulse_line(m: Membership) -> str:
     if m.paused and m.paused_until is None:
         return f"{name}: paused until you resume it"
     if m.paused:
-        return f"{name}: paused until {_day(m.paused_until)}; {when}"
+        return f"{name}: paused until {_day(m.paused_until, m.today)}; {when}"
     return f"{name}: {when}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,8 +16,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.common import Message, escape, to_dicts
+from bot.blocks.common import Message, escape, quote_user_text, to_dicts
 from bot.ids import COMMAND, ActionId
+from bot.parsing import MAX_DATE_CHARS, DateProblem, latest_pause, pause_date_problem
 from bot.services.members import MyData
 from bot.services.pulse_answers import Refusal
 from bot.storage.models import Role
@@ -74,11 +75,39 @@ def resumed(teams: list[str]) -> Message:
     return text_reply(f"Welcome back: the pulse for {_names(teams)} is on again.")
 
 
-def bad_date(text: str) -> Message:
-    """A pause date that could not be read."""
+EXAMPLE_PAUSE_DAYS = 14  # the pause suggested when a date was unreadable: two weeks off
+
+
+def bad_date(text: str, today: date | None = None) -> Message:
+    """A pause date that was refused: what was wrong, which dates work, and one to copy.
+
+    The dates in it are counted from `today` (the person's own date); without it the reply
+    names the range and the formats only.
+    """
+    quoted = quote_user_text(text, MAX_DATE_CHARS)
+    open_ended = f"or just `{COMMAND} pause` to pause until you resume"
+    if today is None:
+        return text_reply(
+            f"I could not use “{quoted}” as the end of a pause. Pick a date after today and at "
+            f"most a year ahead, like `{COMMAND} pause until Dec 24`, {open_ended}."
+        )
+    latest = latest_pause(today)
+    example = min(today + timedelta(days=EXAMPLE_PAUSE_DAYS), latest)
+    problem = pause_date_problem(text, today)
+    if problem is DateProblem.TOO_FAR:
+        return text_reply(
+            f"You can pause for up to a year: try `{COMMAND} pause until {latest.isoformat()}`, "
+            f"{open_ended}."
+        )
+    if problem is DateProblem.NOT_AHEAD:
+        return text_reply(
+            f"“{quoted}” is not after today. A pause can end any day from tomorrow to "
+            f"{_day(latest)}: try `{COMMAND} pause until {example.isoformat()}`, {open_ended}."
+        )
     return text_reply(
-        f"I could not read a future date in “{escape(text[:40])}”. Try `{COMMAND} pause until "
-        f"2026-12-24` or `{COMMAND} pause until Dec 24`, or just `{COMMAND} pause`."
+        f"I could not read a date in “{quoted}”. Try `{COMMAND} pause until "
+        f"{example.isoformat()}` (any date up to {_day(latest)}, also written like "
+        f"{example:%b %-d} or {example:%d/%m/%Y}), {open_ended}."
     )
 
 

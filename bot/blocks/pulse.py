@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,30 +20,11 @@ from slack_sdk.models.blocks import (
 from atlas.questions import Kind, Question
 from bot.blocks.common import Message, escape, to_dicts
 from bot.ids import COMMAND, ActionId
+from bot.payloads import AnswerRef
 from bot.services.pulse_view import PulseView
 from bot.storage.models import Role
 
 ROLE_NAMES = {Role.AI_LEAD: "AI lead", Role.EXECUTIVE_SPONSOR: "executive sponsor"}
-
-
-@dataclass(frozen=True)
-class AnswerRef:
-    """What a pulse element's block_id carries: which delivery and which question."""
-
-    delivery_id: int
-    question_id: str
-
-    def encode(self) -> str:
-        """As a block_id."""
-        return f"pulse|{self.delivery_id}|{self.question_id}"
-
-    @classmethod
-    def decode(cls, block_id: str) -> AnswerRef | None:
-        """Parse a block_id back; None when it is not one of ours or malformed."""
-        parts = (block_id or "").split("|")
-        if len(parts) != 3 or parts[0] != "pulse" or not parts[1].isdigit() or not parts[2]:
-            return None
-        return cls(int(parts[1]), parts[2][:40])
 
 
 CONFIDENTIAL_NOTE = "Confidential: counted without your name. Once sent it cannot be changed."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, time
 from typing import Any
 
@@ -28,6 +27,8 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import INPUT, MAX_BLOCKS_PER_VIEW, Message, escape, to_dicts
 from bot.ids import COMMAND, CallbackId
+from bot.parsing import NAME_CHARS, TOOLS_TEXT_CHARS, ZONE_CHARS
+from bot.payloads import SetupMeta
 from bot.services.setup import WEEKDAYS, weekday_name
 from bot.storage.models import MIN_GROUP_SIZE_RANGE
 
@@ -77,7 +78,7 @@ def setup_modal(
             label="Team name",
             element=PlainTextInputElement(
                 action_id=INPUT,
-                max_length=80,
+                max_length=NAME_CHARS,
                 initial_value=initial.get("name") or None,
                 placeholder="e.g. Marketing",
             ),
@@ -147,7 +148,7 @@ def setup_modal(
             hint="For the owner's check-in and office hours. The pulse uses each person's own.",
             element=PlainTextInputElement(
                 action_id=INPUT,
-                max_length=64,
+                max_length=ZONE_CHARS,
                 initial_value=initial.get("timezone") or "UTC",
             ),
         ),
@@ -182,7 +183,7 @@ def setup_modal(
             element=PlainTextInputElement(
                 action_id=INPUT,
                 multiline=True,
-                max_length=1500,
+                max_length=TOOLS_TEXT_CHARS,
                 initial_value="\n".join(initial.get("tools") or []) or None,
             ),
         ),
@@ -226,7 +227,7 @@ def setup_modal(
         title="Set up Adoption Atlas" if team_id is None else "Team settings",
         submit="Save",
         close="Cancel",
-        private_metadata=json.dumps({"team_id": team_id}),
+        private_metadata=SetupMeta(team_id).encode(),
         blocks=blocks,
     )
     return view.to_dict()

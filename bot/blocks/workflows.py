@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -26,7 +25,9 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import INPUT, MAX_BLOCKS_PER_MESSAGE, Message, escape, to_dicts
 from bot.ids import COMMAND, ActionId, CallbackId
-from bot.services.workflows import MAX_MINUTES, WorkflowView
+from bot.parsing import NAME_CHARS, WORKFLOW_MINUTES
+from bot.payloads import WorkflowMeta
+from bot.services.workflows import WorkflowView
 
 MAX_LISTED = 15  # three blocks each: well inside a message's 50
 
@@ -64,7 +65,7 @@ def workflow_modal(
             label="Workflow",
             element=PlainTextInputElement(
                 action_id=INPUT,
-                max_length=80,
+                max_length=NAME_CHARS,
                 initial_value=workflow.name if workflow else None,
                 placeholder="e.g. Weekly client report",
             ),
@@ -110,9 +111,7 @@ def workflow_modal(
         title="Edit workflow" if workflow else "Add a workflow",
         submit="Save",
         close="Cancel",
-        private_metadata=json.dumps(
-            {"team_id": team_id, "workflow_id": workflow.id if workflow else None}
-        ),
+        private_metadata=WorkflowMeta(team_id, workflow.id if workflow else None).encode(),
         blocks=blocks,
     )
     return view.to_dict()
@@ -122,8 +121,8 @@ def _minutes(value: int | None) -> NumberInputElement:
     return NumberInputElement(
         action_id=INPUT,
         is_decimal_allowed=False,
-        min_value="1",
-        max_value=str(MAX_MINUTES),
+        min_value=str(WORKFLOW_MINUTES[0]),
+        max_value=str(WORKFLOW_MINUTES[1]),
         initial_value=str(value) if value is not None else None,
     )
 

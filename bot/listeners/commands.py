@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
+import difflib
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from atlas import lookup
 from bot.blocks import atlas_cards, member
 from bot.blocks import diagnosis as diagnosis_blocks
-from bot.blocks.common import Message
+from bot.blocks.common import Message, quote_user_text
 from bot.context import AppContext
 from bot.ids import COMMAND
 from bot.listeners import home, setup, workflows
@@ -21,44 +20,42 @@ from bot.parsing import parse_future_date, split_command
 from bot.scheduling.calendar import zone
 from bot.services import members, owner, pulse, reference
 
-log = logging.getLogger(__name__)
 
-
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App) -> None:
     """Attach the `/atlas` command."""
-
-    def atlas_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        """Answer inside the ack itself: fast even when Slack's Web API is not."""
-        word, rest = split_command(command.get("text") or "")
-        if word == "check":
-            _check(ctx, ack, command, client)
-            return
-        if word == "setup":
-            setup.command(ctx, ack, command, client)
-            return
-        if word in ("workflow", "workflows"):
-            workflows.command(ctx, ack, command, client)
-            return
-        handler = SUBCOMMANDS.get(word)
-        reply = handler(ctx, command, rest) if handler is not None else _reference(ctx, command)
-        ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-        if word in ("pause", "resume"):  # the Home tab shows the pause state
-            try:
-                home.publish(
-                    ctx,
-                    client,
-                    slack_team_id=command.get("team_id", ""),
-                    user_id=command["user_id"],
-                )
-            except SlackApiError as exc:
-                log.warning("could not refresh the Home tab after %s: %s", word, exc)
-
     app.command(COMMAND)(guarded(atlas_command))
+
+
+def atlas_command(ack: Ack, command: dict[str, Any], client: WebClient, ctx: AppContext) -> None:
+    """Answer inside the ack itself: fast even when Slack's Web API is not."""
+    word, rest = split_command(command.get("text") or "")
+    if word == "check":
+        _check(ctx, ack, command, client)
+        return
+    if word == "setup":
+        setup.command(ctx, ack, command, client)
+        return
+    if word in ("workflow", "workflows"):
+        workflows.command(ctx, ack, command, client)
+        return
+    handler = SUBCOMMANDS.get(word)
+    reply = handler(ctx, command, rest) if handler is not None else _reference(ctx, command)
+    ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+    if word in ("pause", "resume"):  # the Home tab shows the pause state
+        home.refresh(ctx, slack_team_id=command.get("team_id", ""), user_id=command["user_id"])
 
 
 def _reference(ctx: AppContext, command: dict[str, Any]) -> Message:
     """A mode card, with "in your team" for an owner whose team shows the mode."""
     answer = reference.interpret(command.get("text") or "")
+    if isinstance(answer, reference.NotFound):
+        word, _ = split_command(command.get("text") or "")
+        meant = difflib.get_close_matches(word, WORDS, n=1, cutoff=0.7)
+        if meant:  # a typo of one of our words, more likely than a search for it
+            return member.text_reply(
+                f"`{COMMAND} {quote_user_text(word)}` is not something I know. Did you mean "
+                f"`{COMMAND} {meant[0]}`? `{COMMAND} help` lists everything."
+            )
     if isinstance(answer, reference.ShowMode):
         found = owner.finding_for(db=ctx.db, mode_id=answer.mode.id, **_ids(command))
         if found is not None:
@@ -172,3 +169,4 @@ SUBCOMMANDS = {
     "pulse": _pulse,
     "status": _status,
 }
+WORDS = (*SUBCOMMANDS, "check", "setup", "workflow", "help", "list", "recovery")

@@ -16,34 +16,35 @@ from bot.storage.models import TeamSource
 log = logging.getLogger(__name__)
 
 
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App) -> None:
     """Attach the membership events. Slack may deliver an event twice; each counts once."""
-
-    def on_channel(body: dict[str, Any], event: dict[str, Any]) -> None:
-        """Someone joined or left a channel: teams that follow it follow suit."""
-        if not _first(ctx, body):
-            return
-        slack_team = _team(body, event)
-        channel, user = event.get("channel", ""), event.get("user", "")
-        joined = event.get("type") == "member_joined_channel"
-        if joined and user and user == ctx.workspaces.get(slack_team).bot_user_id:
-            _resync(ctx, slack_team, channel)  # invited to a private channel: read it now
-            return
-        _moved(ctx, slack_team, TeamSource.CHANNEL, channel, [user], joined=joined)
-
-    def on_subteam(body: dict[str, Any], event: dict[str, Any]) -> None:
-        """A user group's members changed."""
-        if not _first(ctx, body):
-            return
-        slack_team, group = _team(body, event), event.get("subteam_id", "")
-        for key, joined in (("added_users", True), ("removed_users", False)):
-            users = [u for u in event.get(key) or [] if isinstance(u, str)]
-            if users:
-                _moved(ctx, slack_team, TeamSource.USERGROUP, group, users, joined=joined)
-
     app.event("member_joined_channel")(guarded(on_channel))
     app.event("member_left_channel")(guarded(on_channel))
     app.event("subteam_members_changed")(guarded(on_subteam))
+
+
+def on_channel(body: dict[str, Any], event: dict[str, Any], ctx: AppContext) -> None:
+    """Someone joined or left a channel: teams that follow it follow suit."""
+    if not _first(ctx, body):
+        return
+    slack_team = _team(body, event)
+    channel, user = event.get("channel", ""), event.get("user", "")
+    joined = event.get("type") == "member_joined_channel"
+    if joined and user and user == ctx.workspaces.get(slack_team).bot_user_id:
+        _resync(ctx, slack_team, channel)  # invited to a private channel: read it now
+        return
+    _moved(ctx, slack_team, TeamSource.CHANNEL, channel, [user], joined=joined)
+
+
+def on_subteam(body: dict[str, Any], event: dict[str, Any], ctx: AppContext) -> None:
+    """A user group's members changed."""
+    if not _first(ctx, body):
+        return
+    slack_team, group = _team(body, event), event.get("subteam_id", "")
+    for key, joined in (("added_users", True), ("removed_users", False)):
+        users = [u for u in event.get(key) or [] if isinstance(u, str)]
+        if users:
+            _moved(ctx, slack_team, TeamSource.USERGROUP, group, users, joined=joined)
 
 
 def _moved(
@@ -76,6 +77,12 @@ def _team(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 
 def _resync(ctx: AppContext, slack_team: str, channel: str) -> None:
-    membership.sync_channel(
-        db=ctx.db, caller=ctx.caller, slack_team_id=slack_team, channel=channel, now=ctx.clock()
+    # Reading a channel's members may wait on Slack's rate limits: not on a listener thread.
+    ctx.background.submit(
+        membership.sync_channel,
+        db=ctx.db,
+        caller=ctx.caller,
+        slack_team_id=slack_team,
+        channel=channel,
+        now=ctx.clock(),
     )

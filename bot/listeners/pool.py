@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from bot import observability
 from bot.polling import poll_until
 
 
@@ -23,11 +24,15 @@ class ListenerPool(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._count_lock = threading.Lock()
         self._in_flight = 0
+        # The same count for Prometheus, per pool name (listeners and background work apart).
+        self._gauge = observability.POOL_IN_FLIGHT.labels(thread_name_prefix)
+        observability.POOL_WORKERS.labels(thread_name_prefix).set(max_workers)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Run `fn` on a listener thread, counted until it returns or raises."""
         with self._count_lock:
             self._in_flight += 1
+        self._gauge.inc()
         try:
             future = super().submit(fn, *args, **kwargs)
         except BaseException:
@@ -39,6 +44,7 @@ class ListenerPool(ThreadPoolExecutor):
     def _finished(self, _future: Future[Any] | None) -> None:
         with self._count_lock:
             self._in_flight -= 1
+        self._gauge.dec()
 
     @property
     def in_flight(self) -> int:

@@ -2,73 +2,84 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
-from slack_sdk import WebClient
 
 from bot.blocks import member
 from bot.blocks import pulse as pulse_blocks
-from bot.blocks.pulse import AnswerRef
 from bot.context import AppContext
 from bot.ids import ActionId
 from bot.listeners import home
 from bot.listeners.guard import guarded
+from bot.payloads import AnswerRef
 from bot.services import members, pulse_answers
+from bot.storage.db import BudgetExceeded
+
+log = logging.getLogger(__name__)
+
+NOT_SAVED = "Your answer was not saved: our database did not answer in time. Please click it again."
 
 
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App) -> None:
     """Attach the pulse and `/atlas me` actions."""
-
-    def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        """Save the click at once, then show the pulse with the choice marked."""
-        ack()
-        ref = AnswerRef.decode(action.get("block_id", ""))
-        if ref is None:
-            respond(
-                text=member.refusal(pulse_answers.Refusal.UNKNOWN),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        result = pulse_answers.record(
-            db=ctx.db,
-            slack_team_id=(body.get("team") or {}).get("id", ""),
-            user_id=(body.get("user") or {}).get("id", ""),
-            delivery_id=ref.delivery_id,
-            question_id=ref.question_id,
-            values=_values(action),
-            now=ctx.clock(),
-        )
-        if result.refusal is not None:
-            respond(
-                text=member.refusal(result.refusal),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        message = pulse_blocks.pulse_message(result.view)
-        respond(text=message.text, blocks=message.blocks, replace_original=True)
-
-    def on_delete(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        """The confirmed "Delete my answers" button in `/atlas me` or on the Home tab."""
-        ack()
-        slack_team_id = (body.get("team") or {}).get("id", "")
-        user_id = (body.get("user") or {}).get("id", "")
-        count = members.delete_my_answers(db=ctx.db, slack_team_id=slack_team_id, user_id=user_id)
-        if (body.get("container") or {}).get("type") == "view":
-            # Clicked on the Home tab: there is no message to replace, the tab itself changes.
-            home.publish(ctx, client, slack_team_id=slack_team_id, user_id=user_id)
-            return
-        reply = member.deleted(count)
-        respond(
-            text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral"
-        )
-
     app.action(re.compile(rf"^{re.escape(ActionId.PULSE_ANSWER)}\."))(guarded(on_answer))
     app.action(ActionId.DELETE_MY_ANSWERS)(guarded(on_delete))
+
+
+def on_answer(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, ctx: AppContext
+) -> None:
+    """Save the click first and ack after: an acknowledged answer is a stored answer.
+
+    The save runs under the request's budget; if the database is too slow it saves nothing and
+    the person is told so at once, never later.
+    """
+    ref = AnswerRef.decode(action.get("block_id"))
+    try:
+        result = (
+            pulse_answers.record(
+                db=ctx.db,
+                slack_team_id=(body.get("team") or {}).get("id", ""),
+                user_id=(body.get("user") or {}).get("id", ""),
+                delivery_id=ref.delivery_id,
+                question_id=ref.question_id,
+                values=_values(action),
+                now=ctx.clock(),
+            )
+            if ref is not None
+            else pulse_answers.AnswerResult(None, pulse_answers.Refusal.UNKNOWN)
+        )
+    except BudgetExceeded:
+        ack()
+        log.warning("a pulse answer was not saved in time")
+        respond(text=NOT_SAVED, response_type="ephemeral", replace_original=False)
+        return
+    ack()
+    if result.refusal is not None:
+        respond(
+            text=member.refusal(result.refusal), response_type="ephemeral", replace_original=False
+        )
+        return
+    message = pulse_blocks.pulse_message(result.view)
+    respond(text=message.text, blocks=message.blocks, replace_original=True)
+
+
+def on_delete(ack: Ack, body: dict[str, Any], respond: Respond, ctx: AppContext) -> None:
+    """The confirmed "Delete my answers" button in `/atlas me` or on the Home tab."""
+    slack_team_id = (body.get("team") or {}).get("id", "")
+    user_id = (body.get("user") or {}).get("id", "")
+    count = members.delete_my_answers(db=ctx.db, slack_team_id=slack_team_id, user_id=user_id)
+    ack()
+    if (body.get("container") or {}).get("type") == "view":
+        # Clicked on the Home tab: there is no message to replace, the tab itself changes.
+        home.refresh(ctx, slack_team_id=slack_team_id, user_id=user_id)
+        return
+    reply = member.deleted(count)
+    respond(text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral")
 
 
 def _values(action: dict[str, Any]) -> list[str]:
@@ -77,7 +88,10 @@ def _values(action: dict[str, Any]) -> list[str]:
     if kind == "button":
         return [str(action.get("value", ""))]
     if kind == "multi_static_select":
-        return [str(o.get("value", "")) for o in action.get("selected_options") or []]
+        options = action.get("selected_options")
+        options = options if isinstance(options, list) else []
+        return [str(o.get("value", "")) for o in options if isinstance(o, dict)]
     if kind == "users_select":
-        return [action["selected_user"]] if action.get("selected_user") else []
+        chosen = action.get("selected_user")
+        return [chosen] if isinstance(chosen, str) and chosen else []
     return []

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from atlas.questions import DEFAULT_TOOLS
 from bot.blocks import member
@@ -19,54 +17,55 @@ from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners import home
 from bot.listeners.guard import guarded
 from bot.outbound import Outcome
+from bot.payloads import SetupMeta, decode_id
 from bot.services import setup
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App) -> None:
     """Attach the setup button and the modal's submission."""
-
-    def on_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        """ "Set up a team" / "Edit setup" from the Home tab or a message."""
-        ack()
-        user = (body.get("user") or {}).get("id", "")
-        slack_team = _team(body)
-        value = (action.get("value") or "").strip()
-        team_id = int(value) if value.isdigit() else None
-        open_modal(ctx, client, body["trigger_id"], slack_team, user, team_id=team_id)
-
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        """Check every field; errors stay in the modal, a valid form saves all or nothing."""
-        user = (body.get("user") or {}).get("id", "")
-        slack_team = _team(body)
-        team_id = _team_id(view)
-        present = set((view.get("state") or {}).get("values", {}))
-        if team_id is not None and not can_edit(ctx, slack_team, user, team_id):
-            ack(response_action="errors", errors={"name": "Only the team's owner can change it."})
-            return
-        raw = read_inputs((view.get("state") or {}).get("values", {}))
-        try:
-            settings = setup.read(raw, today=ctx.clock().date())
-            saved = setup.save(
-                db=ctx.db,
-                slack_team_id=slack_team,
-                settings=settings,
-                team_id=team_id,
-                by=user,
-                require_source=True,
-                now=ctx.clock(),
-            )
-        except setup.SettingsError as exc:
-            ack(response_action="errors", errors=_on_screen(exc.errors, present))
-            return
-        ack()
-        after_save(ctx, client, saved, user, slack_team)
-
     app.action(ActionId.SETUP_OPEN)(guarded(on_button))
     app.view(CallbackId.SETUP)(guarded(on_submit))
+
+
+def on_button(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, ctx: AppContext
+) -> None:
+    """ "Set up a team" / "Edit setup" from the Home tab or a message."""
+    ack()
+    user = (body.get("user") or {}).get("id", "")
+    team_id = decode_id(action.get("value"))
+    open_modal(ctx, client, body.get("trigger_id", ""), _team(body), user, team_id=team_id)
+
+
+def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppContext) -> None:
+    """Check every field; errors stay in the modal, a valid form saves all or nothing."""
+    user = (body.get("user") or {}).get("id", "")
+    slack_team = _team(body)
+    team_id = SetupMeta.decode(view.get("private_metadata")).team_id
+    values = (view.get("state") or {}).get("values") or {}
+    present = set(values)
+    if team_id is not None and not can_edit(ctx, slack_team, user, team_id):
+        ack(response_action="errors", errors={"name": "Only the team's owner can change it."})
+        return
+    try:
+        settings = setup.read(read_inputs(values), today=ctx.clock().date())
+        saved = setup.save(
+            db=ctx.db,
+            slack_team_id=slack_team,
+            settings=settings,
+            team_id=team_id,
+            by=user,
+            require_source=True,
+            now=ctx.clock(),
+        )
+    except setup.SettingsError as exc:
+        ack(response_action="errors", errors=_on_screen(exc.errors, present))
+        return
+    ack()
+    # Reading the channel's members may wait on Slack's rate limits: the DM reports the result.
+    ctx.background.submit(after_save, ctx, saved, user, slack_team)
 
 
 def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -120,7 +119,19 @@ def open_modal(
         trigger_id=trigger_id,
         view=blocks.setup_modal(initial=initial, team_id=team_id, usergroups=None),
     )
-    # A new team's time zone defaults to the person's own; user groups need a Web API call.
+    view = opened.get("view") or {}
+    ctx.background.submit(_fill_in, ctx, view, initial, user, team_id=team_id)
+
+
+def _fill_in(
+    ctx: AppContext,
+    view: dict[str, Any],
+    initial: dict[str, Any],
+    user: str,
+    *,
+    team_id: int | None,
+) -> None:
+    """What the open modal needs from Slack: a new team's zone (the person's) and user groups."""
     update = False
     if team_id is None:
         zone = _user_zone(ctx, user)
@@ -130,17 +141,17 @@ def open_modal(
     if groups:
         update = True
     if update:
-        view = opened.get("view") or {}
-        client.views_update(
+        result = ctx.caller.call(
+            "views.update",
             view_id=view.get("id"),
             hash=view.get("hash"),
             view=blocks.setup_modal(initial=initial, team_id=team_id, usergroups=groups),
         )
+        if result.outcome is not Outcome.OK:  # e.g. hash_conflict: the person typed already
+            log.info("the setup modal was not filled in: %s", result.error)
 
 
-def after_save(
-    ctx: AppContext, client: WebClient, saved: setup.SavedTeam, user: str, slack_team: str
-) -> None:
+def after_save(ctx: AppContext, saved: setup.SavedTeam, user: str, slack_team: str) -> None:
     """Pick up the channel's members, then tell the person what is now set."""
     done = setup.after_save(db=ctx.db, caller=ctx.caller, team_id=saved.team.id, now=ctx.clock())
     message = blocks.saved(
@@ -151,10 +162,7 @@ def after_save(
         sync_error=done.sync_error,
     )
     _dm(ctx, user, message)
-    try:  # their Home tab now shows the team
-        home.publish(ctx, client, slack_team_id=slack_team, user_id=user)
-    except SlackApiError as exc:
-        log.warning("could not refresh %s's Home tab: %s", user, exc)
+    home.refresh(ctx, slack_team_id=slack_team, user_id=user)  # it now shows the team
 
 
 def _dm(ctx: AppContext, user: str, message: Message) -> None:
@@ -196,14 +204,6 @@ def _usergroups(ctx: AppContext) -> list[tuple[str, str]] | None:
 
 def _team(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-
-
-def _team_id(view: dict[str, Any]) -> int | None:
-    try:
-        value = json.loads(view.get("private_metadata") or "{}").get("team_id")
-    except (ValueError, AttributeError):
-        return None
-    return int(value) if isinstance(value, int) else None
 
 
 def _on_screen(errors: dict[str, str], present: set[str]) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners.guard import guarded
 from bot.outbound import Outcome
+from bot.payloads import WorkflowMeta, decode_id
 from bot.services import diagnosis, workflows
 
 log = logging.getLogger(__name__)
@@ -27,96 +27,99 @@ USAGE = (
 )
 
 
-def register(app: App, ctx: AppContext) -> None:
+def register(app: App) -> None:
     """Attach the registry's buttons and modal."""
-
-    def on_add(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user, slack_team = _who(body)
-        value = action.get("value") or ""
-        team_id = int(value) if value.isdigit() else None
-        _open(ctx, client, body["trigger_id"], slack_team, user, team_id=team_id, workflow=None)
-
-    def on_edit(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        user, slack_team = _who(body)
-        found = _workflow(ctx, action)
-        if found is None or not workflows.may_edit(db=ctx.db, workflow_id=found.id, user_id=user):
-            _refuse(respond)
-            return
-        _open(
-            ctx, client, body["trigger_id"], slack_team, user, team_id=found.team_id, workflow=found
-        )
-
-    def on_archive(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        """Remove (archive) a workflow, or undo that; the message says what was done."""
-        ack()
-        user, _ = _who(body)
-        found = _workflow(ctx, action)
-        undo = action.get("action_id") == ActionId.WORKFLOW_UNDO
-        change = workflows.restore if undo else workflows.remove
-        try:
-            if found is None:
-                raise LookupError
-            done = change(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
-        except (LookupError, workflows.NotAllowed):
-            _refuse(respond)
-            return
-        except workflows.WorkflowError as exc:  # its name was taken again meanwhile
-            respond(text=" ".join(exc.errors.values()), replace_original=False)
-            return
-        reply = blocks.saved(done, created=False) if undo else blocks.removed(done)
-        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-        _rediagnose(ctx, done.team_id)
-
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user, slack_team = _who(body)
-        meta = _meta(view)
-        raw = read_inputs((view.get("state") or {}).get("values", {}))
-        team_value = raw.pop("team", None)
-        team_id = int(team_value) if team_value and team_value.isdigit() else meta.get("team_id")
-        workflow_id = meta.get("workflow_id")
-        now = ctx.clock()
-        try:
-            data = workflows.read(raw, today=now.date())
-            if workflow_id is not None:
-                done = workflows.edit(
-                    db=ctx.db, workflow_id=workflow_id, data=data, by=user, now=now
-                )
-            elif team_id in {t for t, _ in teams_of(ctx, slack_team, user)}:
-                done = workflows.add(db=ctx.db, team_id=team_id, data=data, by=user, now=now)
-            else:
-                raise workflows.NotAllowed(user)
-        except workflows.WorkflowError as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        except (workflows.NotAllowed, LookupError):
-            ack(
-                response_action="errors",
-                errors={
-                    "name": "Only members of the team can add to its registry, and only "
-                    "its owner or the workflow's owner can change it."
-                },
-            )
-            return
-        ack()
-        reply = blocks.saved(done, created=workflow_id is None)
-        result = ctx.caller.call(
-            "chat.postMessage", channel=user, text=reply.text, blocks=reply.blocks
-        )
-        if result.outcome is not Outcome.OK:
-            log.warning("could not confirm a workflow save to %s: %s", user, result.error)
-        _rediagnose(ctx, done.team_id)
-
     app.action(ActionId.WORKFLOW_ADD)(guarded(on_add))
     app.action(ActionId.WORKFLOW_EDIT)(guarded(on_edit))
     app.action(ActionId.WORKFLOW_REMOVE)(guarded(on_archive))
     app.action(ActionId.WORKFLOW_UNDO)(guarded(on_archive))
     app.view(CallbackId.WORKFLOW)(guarded(on_submit))
+
+
+def on_add(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, ctx: AppContext
+) -> None:
+    ack()
+    user, slack_team = _who(body)
+    team_id = decode_id(action.get("value"))
+    _open(ctx, client, body.get("trigger_id", ""), slack_team, user, team_id=team_id)
+
+
+def on_edit(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    ctx: AppContext,
+) -> None:
+    ack()
+    user, slack_team = _who(body)
+    found = _workflow(ctx, action)
+    if found is None or not workflows.may_edit(db=ctx.db, workflow_id=found.id, user_id=user):
+        _refuse(respond)
+        return
+    trigger = body.get("trigger_id", "")
+    _open(ctx, client, trigger, slack_team, user, team_id=found.team_id, workflow=found)
+
+
+def on_archive(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, ctx: AppContext
+) -> None:
+    """Remove (archive) a workflow, or undo that (saved before the ack); the message says so."""
+    user, _ = _who(body)
+    found = _workflow(ctx, action)
+    undo = action.get("action_id") == ActionId.WORKFLOW_UNDO
+    change = workflows.restore if undo else workflows.remove
+    try:
+        if found is None:
+            raise LookupError
+        done = change(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
+    except (LookupError, workflows.NotAllowed):
+        ack()
+        _refuse(respond)
+        return
+    except workflows.WorkflowError as exc:  # its name was taken again meanwhile
+        ack()
+        respond(text=" ".join(exc.errors.values()), replace_original=False)
+        return
+    ack()
+    reply = blocks.saved(done, created=False) if undo else blocks.removed(done)
+    respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+    _rediagnose(ctx, done.team_id)
+
+
+def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppContext) -> None:
+    user, slack_team = _who(body)
+    meta = WorkflowMeta.decode(view.get("private_metadata"))
+    raw = read_inputs((view.get("state") or {}).get("values", {}))
+    team_value = raw.pop("team", None)
+    team_id = decode_id(team_value) or meta.team_id
+    workflow_id = meta.workflow_id
+    now = ctx.clock()
+    try:
+        data = workflows.read(raw, today=now.date())
+        if workflow_id is not None:
+            done = workflows.edit(db=ctx.db, workflow_id=workflow_id, data=data, by=user, now=now)
+        elif team_id in {t for t, _ in teams_of(ctx, slack_team, user)}:
+            done = workflows.add(db=ctx.db, team_id=team_id, data=data, by=user, now=now)
+        else:
+            raise workflows.NotAllowed(user)
+    except workflows.WorkflowError as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    except (workflows.NotAllowed, LookupError):
+        ack(
+            response_action="errors",
+            errors={
+                "name": "Only members of the team can add to its registry, and only "
+                "its owner or the workflow's owner can change it."
+            },
+        )
+        return
+    ack()
+    reply = blocks.saved(done, created=workflow_id is None)
+    ctx.background.submit(_confirm, ctx, user, reply, done.team_id)
 
 
 def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -231,8 +234,8 @@ def _named(
 
 
 def _workflow(ctx: AppContext, action: dict[str, Any]) -> workflows.WorkflowView | None:
-    value = action.get("value") or ""
-    return workflows.get(db=ctx.db, workflow_id=int(value)) if value.isdigit() else None
+    workflow_id = decode_id(action.get("value"))
+    return workflows.get(db=ctx.db, workflow_id=workflow_id) if workflow_id else None
 
 
 def _reply(ack: Ack, message: Message) -> None:
@@ -248,10 +251,23 @@ def _refuse(respond: Respond) -> None:
     )
 
 
+def _confirm(ctx: AppContext, user: str, reply: Message, team_id: int) -> None:
+    """DM the saved workflow, then bring the diagnosis up to date."""
+    result = ctx.caller.call("chat.postMessage", channel=user, text=reply.text, blocks=reply.blocks)
+    if result.outcome is not Outcome.OK:
+        log.warning("could not confirm a workflow save to %s: %s", user, result.error)
+    _rediagnose(ctx, team_id)
+
+
 def _rediagnose(ctx: AppContext, team_id: int) -> None:
-    """Workflows feed 2.1, 2.4 and 3.5: bring the diagnosis up to date at once."""
-    diagnosis.run_team(
-        db=ctx.db, team_id=team_id, caller=ctx.caller, now=ctx.clock(), trigger="workflow"
+    """Workflows feed 2.1, 2.4 and 3.5: bring the diagnosis up to date, off the listener."""
+    ctx.background.submit(
+        diagnosis.run_team,
+        db=ctx.db,
+        team_id=team_id,
+        caller=ctx.caller,
+        now=ctx.clock(),
+        trigger="workflow",
     )
 
 
@@ -259,11 +275,3 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
     user = (body.get("user") or {}).get("id", "")
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
     return user, team
-
-
-def _meta(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}

@@ -12,6 +12,7 @@ from bot.app import create_app, identify, make_web_client
 from bot.context import AppContext
 from bot.listeners.pool import ListenerPool
 from bot.outbound import Caller
+from bot.polling import poll_until
 from bot.sandbox.signer import SignedSender, wsgi_transport
 from bot.sandbox.web_api import FakeSlack
 from bot.settings import Settings, load_settings
@@ -101,6 +102,7 @@ class RunningApp:
             self.server.stop()
         if self.app is not None:
             self.pool.shutdown(wait=True)  # work after an ack finishes before the database closes
+        self.ctx.background.shutdown()
         self.db.dispose()
 
     @property
@@ -112,8 +114,14 @@ class RunningApp:
         return pool
 
     def settle(self, seconds: float = 10.0) -> None:
-        """Wait until the app has finished the work its listeners went on with after the ack."""
-        assert self.pool.wait_idle(seconds), f"listeners still busy after {seconds} s"
+        """Wait until the app has finished the work its listeners went on with after the ack,
+        and the work they handed off."""
+        idle = poll_until(
+            lambda: not self.pool.in_flight and not self.ctx.background.in_flight,
+            seconds,
+            interval=0.002,
+        )
+        assert idle, f"listeners still busy after {seconds} s"
 
     def __enter__(self) -> RunningApp:
         return self.start()

@@ -42,6 +42,7 @@ class Membership:
     paused_until: date | None
     next_pulse: datetime | None  # in the person's own zone; None while paused or off
     zone_name: str
+    today: date | None = None  # the team's date now, to say a far date's year
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,10 @@ def gather(*, db: Database, slack_team_id: str, user_id: str, now: datetime) -> 
 # --- a person's own pulse ----------------------------------------------------------------------
 def _membership(session: Session, member: Member, team: Team, now: datetime) -> Membership:
     tz = zone(member.timezone, team.timezone)
+    today = trend.local_today(team, now)
     # A pause with an end date is over on that date (the scheduler reads it the same way).
     until = member.paused_until
-    paused = member.paused and (until is None or until > trend.local_today(team, now))
+    paused = member.paused and (until is None or until > today)
     return Membership(
         team_name=team.name,
         role=member.role,
@@ -155,6 +157,7 @@ def _membership(session: Session, member: Member, team: Team, now: datetime) -> 
         paused_until=member.paused_until,
         next_pulse=next_pulse(session, member, team, now),
         zone_name=tz.key,
+        today=today,
     )
 
 
@@ -162,13 +165,17 @@ def next_pulse(session: Session, member: Member, team: Team, now: datetime) -> d
     """When the person's next pulse arrives, in their own zone (None while paused or off).
 
     The team's pulse day and time, read in the person's zone and moved out of quiet hours, as the
-    scheduler sends it; a pause with an end date skips the rounds before that date.
+    scheduler sends it; a pause with an end date skips the rounds before that date. A pause that
+    ends beyond the look-ahead (even one stored before pauses were bounded, up to 31 Dec 9999)
+    means no pulse in sight, never a date out of the calendar's range.
     """
     if not team.pulse_enabled or (member.paused and member.paused_until is None):
         return None
     tz = zone(member.timezone, team.timezone)
     start = trend.local_today(team, now) - timedelta(days=1)  # their today may be the team's next
     if member.paused and member.paused_until is not None:
+        if member.paused_until > start + timedelta(days=LOOKAHEAD_DAYS):
+            return None
         start = max(start, member.paused_until)
     calendar = WorkCalendar(
         parse_days(team.working_days), team_repo.holidays(session=session, team_id=team.id)

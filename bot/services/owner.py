@@ -122,18 +122,29 @@ def marks(*, db: Database, team_id: int) -> dict[str, tuple[bool, str]]:
         }
 
 
+class NotOwner(Exception):
+    """Only the team's rollout owner (or a workspace admin) may do this."""
+
+
 def save_marks(
     *,
     db: Database,
-    team_id: int,
+    slack_team_id: str,
+    team_id: int | None,
     user_id: str,
     ticked: set[str],
     notes: dict[str, str],
     now: datetime,
 ) -> int:
-    """Store the check: every mode is marked applies or not; returns how many apply."""
+    """Store the owner's check: every mode is marked applies or not; returns how many apply.
+
+    Raises `NotOwner` unless the person owns the team in this workspace.
+    """
     valid = {m.id for m in lookup.all_modes()}
     with db.unit_of_work() as session:
+        owns = [t.id for t, full in _teams_of(session, slack_team_id, user_id) if full]
+        if team_id is None or team_id not in owns:
+            raise NotOwner(user_id)
         for mode_id in valid:
             mark = repo.mark(session=session, team_id=team_id, mode_id=mode_id)
             if mark is None:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from atlas import lookup
 from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, RecoveryStep, Stage
-
-MAX_QUERY_CHARS = 200
+from bot.parsing import MAX_COMMAND_CHARS
 
 
 @dataclass(frozen=True)
@@ -71,10 +70,10 @@ _SLACK_MARKUP = re.compile(r"<[^>]*>|[@!](?:here|channel|everyone)\b", re.IGNORE
 def interpret(text: str) -> Answer:
     """Turn the text after `/atlas` into what to show. Never raises on any input."""
     raw = text or ""
-    if len(raw) > MAX_QUERY_CHARS:
+    if len(raw) > MAX_COMMAND_CHARS:
         return ShowHelp(
-            note=f"That was {len(raw):,} characters; a mode id like `2.2` or a word or two is "
-            "all I need."
+            note=f"That was {len(raw):,} characters; `/atlas` reads up to {MAX_COMMAND_CHARS}. "
+            "A mode id like `2.2` or a word or two is all I need."
         )
     query = lookup.normalize(_SLACK_MARKUP.sub(" ", raw))
     if not query and raw.strip():

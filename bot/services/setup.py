@@ -16,6 +16,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from bot.outbound import Caller
+from bot.parsing import (
+    MAX_TOOLS,
+    NAME_CHARS,
+    OFFICE_HOURS_MINUTES,
+    ROLLOUT_AHEAD_DAYS,
+    ROLLOUT_PAST_YEARS,
+    TOOL_CHARS,
+    TOOLS_TEXT_CHARS,
+    ZONE_CHARS,
+    clean_line,
+    whole_number,
+    years_later,
+)
 from bot.services import workspaces
 from bot.services.teams import TeamError, TeamRef, tool_key
 from bot.storage import teams as repo
@@ -31,11 +44,6 @@ from bot.storage.models import (
 )
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MAX_TOOLS = 20
-NAME_LENGTH = 80
-OFFICE_HOURS_MINUTES = (15, 240)
-ROLLOUT_PAST_YEARS = 5
-ROLLOUT_AHEAD_DAYS = 366
 _USER = re.compile(r"^<?@?([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
 _CHANNEL = re.compile(r"^<?#?([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
 _USERGROUP = re.compile(r"^<?!?(?:subteam\^)?(S[A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
@@ -116,6 +124,18 @@ class SettingsError(TeamError):
         super().__init__(" ".join(f"{LABELS.get(k, k)}: {v}" for k, v in errors.items()))
 
 
+def read_name(text: str, *, example: str) -> str:
+    """A team's or a workflow's name: one line, 1 to NAME_CHARS characters."""
+    cleaned = clean_line(text)
+    if not cleaned:
+        raise ValueError(f"Give it a name, e.g. {example}.")
+    if len(cleaned) > NAME_CHARS:
+        raise ValueError(
+            f"That name is {len(cleaned)} characters; keep it to {NAME_CHARS}, e.g. {example}."
+        )
+    return cleaned
+
+
 @dataclass
 class Reader:
     """Collects typed values and per-field errors from raw text."""
@@ -139,12 +159,7 @@ class Reader:
 
     # --- one reader per kind of value ---------------------------------------------------------
     def _name(self, text: str) -> str:
-        cleaned = " ".join(text.split())
-        if not cleaned:
-            raise ValueError("Give the team a name, e.g. Marketing.")
-        if len(cleaned) > NAME_LENGTH:
-            raise ValueError(f"Keep it under {NAME_LENGTH} characters.")
-        return cleaned
+        return read_name(text, example="Marketing")
 
     def _user(self, text: str) -> str | None:
         if text.strip().casefold() in CLEAR:
@@ -173,19 +188,26 @@ class Reader:
     def _date(self, text: str) -> date | None:
         if text.strip().casefold() in CLEAR:
             return None
+        earliest = years_later(self.today, -ROLLOUT_PAST_YEARS)
+        latest = self.today + timedelta(days=ROLLOUT_AHEAD_DAYS)
+        allowed = f"Use a date from {earliest.isoformat()} to {latest.isoformat()}"
         try:
             day = date.fromisoformat(text.strip())
         except ValueError:
-            raise ValueError("Use a date like 2026-09-01.") from None
-        if day < self.today.replace(year=self.today.year - ROLLOUT_PAST_YEARS):
-            raise ValueError(f"That is more than {ROLLOUT_PAST_YEARS} years ago; check the year.")
-        if day > self.today + timedelta(days=ROLLOUT_AHEAD_DAYS):
-            raise ValueError("That is more than a year ahead; pick the planned start.")
+            raise ValueError(f"{allowed}, written like {self.today.isoformat()}.") from None
+        if day < earliest:
+            raise ValueError(
+                f"That is more than {ROLLOUT_PAST_YEARS} years ago; check the year. {allowed}."
+            )
+        if day > latest:
+            raise ValueError(f"That is more than a year ahead; pick the planned start. {allowed}.")
         return day
 
     def _zone(self, text: str) -> str:
         cleaned = text.strip()
         try:
+            if len(cleaned) > ZONE_CHARS:
+                raise ValueError(cleaned)
             ZoneInfo(cleaned)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
@@ -195,41 +217,51 @@ class Reader:
 
     def _weekday(self, text: str) -> int:
         cleaned = text.strip().casefold()
-        if cleaned.isdigit() and int(cleaned) < 7:
-            return int(cleaned)
+        number = whole_number(cleaned)
+        if number is not None and number < len(WEEKDAYS):
+            return number
         for number, day in enumerate(WEEKDAYS):
             if len(cleaned) >= 3 and day.startswith(cleaned):
                 return number
-        raise ValueError("Use a weekday, e.g. monday (or mon).")
+        raise ValueError("Use a weekday from monday to sunday, e.g. monday (or mon).")
 
     def _time(self, text: str) -> time:
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::00)?\s*", text)
+        match = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2})(?::00)?\s*", text)
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-            raise ValueError("Use a 24-hour time like 10:00.")
+            raise ValueError("Use a 24-hour time from 00:00 to 23:59, e.g. 10:00.")
         return time(int(match.group(1)), int(match.group(2)))
 
     def _group_size(self, text: str) -> int:
         low, high = MIN_GROUP_SIZE_RANGE
-        try:
-            number = int(text.strip())
-        except ValueError:
-            raise ValueError(f"Use a whole number from {low} to {high}.") from None
-        if not low <= number <= high:
+        number = whole_number(text)
+        if number is None or not low <= number <= high:
             raise ValueError(
-                f"Use a number from {low} to {high}: below {low} answers could point to people."
+                f"Use a whole number from {low} to {high}, e.g. 5: below {low} answers could "
+                "point to people."
             )
         return number
 
     def _tools(self, text: str) -> list[str]:
-        labels = [" ".join(p.split()) for p in re.split(r"[\n,;]+", text)]
+        if len(text) > TOOLS_TEXT_CHARS:
+            raise ValueError(
+                f"That list is {len(text):,} characters; keep it to {TOOLS_TEXT_CHARS:,}, one "
+                "short tool name per line."
+            )
+        labels = [clean_line(p) for p in re.split(r"[\n,;]+", text)]
         labels = [label for label in labels if label]
         if not labels:
             raise ValueError("List at least one tool, e.g. ChatGPT.")
         if len(labels) > MAX_TOOLS:
-            raise ValueError(f"At most {MAX_TOOLS} tools fit in the question; merge some.")
-        too_long = next((label for label in labels if len(label) > 75), None)
+            raise ValueError(
+                f"That is {len(labels)} tools; at most {MAX_TOOLS} fit in the question. Merge "
+                "some, e.g. list rarely used ones as one line “Other AI tools”."
+            )
+        too_long = next((label for label in labels if len(label) > TOOL_CHARS), None)
         if too_long:
-            raise ValueError(f"“{too_long[:30]}…” is too long; keep each under 75 characters.")
+            raise ValueError(
+                f"“{too_long[:30]}…” is {len(too_long)} characters; keep each tool to "
+                f"{TOOL_CHARS}, e.g. Microsoft Copilot."
+            )
         keys = [tool_key(label) for label in labels]
         if len(set(keys)) != len(keys):
             raise ValueError("A tool is listed twice.")
@@ -237,12 +269,9 @@ class Reader:
 
     def _minutes(self, text: str) -> int:
         low, high = OFFICE_HOURS_MINUTES
-        try:
-            number = int(text.strip())
-        except ValueError:
-            raise ValueError(f"Use minutes from {low} to {high}, e.g. 60.") from None
-        if not low <= number <= high:
-            raise ValueError(f"Use minutes from {low} to {high}, e.g. 60.")
+        number = whole_number(text)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"Use whole minutes from {low} to {high}, e.g. 60.")
         return number
 
     def _switch(self, text: str) -> bool:

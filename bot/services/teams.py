@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from atlas.questions import DEFAULT_TOOLS, question
+from bot.parsing import MAX_TOOLS, TOOL_CHARS, clean_line
 from bot.services import workspaces
 from bot.storage import teams as repo
 from bot.storage.db import Database
@@ -108,11 +109,11 @@ def tool_key(label: str) -> str:
 
 def set_tools(*, db: Database, team_id: int, labels: list[str]) -> tuple[tuple[str, str], ...]:
     """Replace the team's tool list. Old keys stay stored (inactive) so past answers still read."""
-    cleaned = [" ".join(label.split())[:75] for label in labels if label.strip()]
+    cleaned = [clean_line(label)[:TOOL_CHARS] for label in labels if clean_line(label)]
     if not cleaned:
         raise TeamError("The tool list needs at least one tool, e.g. ChatGPT.")
-    if len(cleaned) > 20:
-        raise TeamError("At most 20 tools fit in the question; merge some.")
+    if len(cleaned) > MAX_TOOLS:
+        raise TeamError(f"At most {MAX_TOOLS} tools fit in the question; merge some.")
     with db.unit_of_work() as session:
         existing = repo.all_tools(session=session, team_id=team_id)
         for tool in existing.values():

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.services.setup import CLEAR, NAME_LENGTH, Reader
+from bot.parsing import SHIPPED_PAST_YEARS, WORKFLOW_MINUTES, whole_number, years_later
+from bot.services.setup import CLEAR, Reader, read_name
 from bot.storage import rituals
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
 from bot.storage.models import Role, Team, WorkflowRecord
-
-MAX_MINUTES = 100_000  # a run longer than ~10 working weeks is a typo
-SHIPPED_PAST_YEARS = 5
 
 
 class WorkflowError(ValueError):
@@ -94,41 +92,36 @@ def read(raw: dict[str, str | None], *, today: date) -> WorkflowInput:
 
 
 def _name(text: str) -> str:
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        raise ValueError("Name the workflow, e.g. Weekly client report.")
-    if len(cleaned) > NAME_LENGTH:
-        raise ValueError(f"Keep the name under {NAME_LENGTH} characters.")
-    return cleaned
+    return read_name(text, example="Weekly client report")
 
 
 def _shipped(text: str, today: date) -> date | None:
     if text.strip().casefold() in CLEAR:
         return None
+    earliest = years_later(today, -SHIPPED_PAST_YEARS)
+    allowed = f"Use a date from {earliest.isoformat()} to today ({today.isoformat()})"
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError("Use a date like 2026-10-15, or leave it empty if not shipped.") from None
+        raise ValueError(f"{allowed}, or leave it empty if not shipped.") from None
     if day > today:
-        raise ValueError("That is in the future; leave it empty until it is in real use.")
-    if day < today - timedelta(days=365 * SHIPPED_PAST_YEARS):
-        raise ValueError("That is years ago; check the year.")
+        raise ValueError(
+            f"That is in the future; leave it empty until it is in real use. {allowed}."
+        )
+    if day < earliest:
+        raise ValueError(f"That is more than {SHIPPED_PAST_YEARS} years ago; check the year.")
     return day
 
 
 def _minutes(text: str) -> int | None:
-    cleaned = text.strip().casefold().removesuffix("min").removesuffix("minutes").strip()
+    low, high = WORKFLOW_MINUTES
+    cleaned = text.strip().casefold().removesuffix("minutes").removesuffix("min").strip()
     if cleaned in CLEAR:
         return None
-    try:
-        number = float(cleaned)
-    except ValueError:
-        raise ValueError("Use a number of minutes, e.g. 45.") from None
-    if number != int(number):
-        raise ValueError("Use whole minutes, e.g. 45.")
-    if not 1 <= number <= MAX_MINUTES:
-        raise ValueError(f"Use minutes from 1 to {MAX_MINUTES:,}.")
-    return int(number)
+    number = whole_number(cleaned)
+    if number is None or not low <= number <= high:
+        raise ValueError(f"Use whole minutes from {low} to {high:,}, e.g. 45.")
+    return number
 
 
 def _view(record: WorkflowRecord) -> WorkflowView:

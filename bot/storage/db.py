@@ -1,14 +1,69 @@
-"""Engine, sessions and the unit of work that owns every commit."""
+"""Engine, sessions and the unit of work that owns every commit.
+
+Work done for a person waiting on Slack runs under a time budget (`budget()`): its database
+waits are cut short to what is left of the budget, and a unit of work that runs out of time
+rolls back and raises `BudgetExceeded`. So a request either saves in time or saves nothing, and
+never applies later what its reply said had failed.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+# How long a unit of work with no budget waits for SQLite's write lock.
+SQLITE_BUSY_MS = 30_000
+# PostgreSQL error codes of a lock wait or a statement cut short by our timeouts.
+_TIMEOUT_SQLSTATES = frozenset({"55P03", "57014"})
+
+
+class BudgetExceeded(Exception):
+    """The request's time ran out before its work was saved; nothing of it was saved."""
+
+
+@dataclass
+class Budget:
+    """A deadline for the database work a request does before its reply.
+
+    `open` turns False once the reply has gone out: work after it has no deadline.
+    """
+
+    deadline: float  # time.monotonic()
+    open: bool = True
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(0.0, self.deadline - time.monotonic())
+
+
+_current: ContextVar[Budget | None] = ContextVar("atlas_request_budget", default=None)
+
+
+@contextmanager
+def budget(deadline: float) -> Iterator[Budget]:
+    """Hold the database work of this thread (until the budget is closed) to `deadline`."""
+    current = Budget(deadline)
+    token = _current.set(current)
+    try:
+        yield current
+    finally:
+        _current.reset(token)
+
+
+def current_budget() -> Budget | None:
+    """The open budget of the work running in this thread, if any."""
+    found = _current.get()
+    return found if found is not None and found.open else None
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
@@ -30,7 +85,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
 
 
@@ -40,6 +95,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._sqlite = engine.dialect.name == "sqlite"
+        event.listen(self._sessions, "after_begin", self._limit_waits)
 
     @classmethod
     def from_url(cls, database_url: str) -> Database:
@@ -48,17 +105,56 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One short transaction: commit on success, roll back on any error."""
+        """One short transaction: commit on success, roll back on any error.
+
+        Under an open `budget()`, a unit of work that would finish late saves nothing and
+        raises `BudgetExceeded`.
+        """
+        limit = current_budget()
+        if limit is not None and limit.remaining() <= 0:
+            raise BudgetExceeded
         session = self._sessions()
+        session.info["budget"] = limit
         try:
             yield session
+            if limit is not None and limit.remaining() <= 0:
+                raise BudgetExceeded
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if limit is not None and _timed_out(exc):
+                raise BudgetExceeded from exc
+            raise
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
 
+    def _limit_waits(
+        self, session: Session, _transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        """Cut the transaction's lock and statement waits to what the budget has left."""
+        limit: Budget | None = session.info.get("budget")
+        if self._sqlite:
+            wait = SQLITE_BUSY_MS if limit is None else _ms(limit)
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        elif limit is not None:
+            wait = _ms(limit)
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {wait}")
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _ms(limit: Budget) -> int:
+    return max(1, int(limit.remaining() * 1000))
+
+
+def _timed_out(exc: OperationalError) -> bool:
+    original: Any = exc.orig
+    if getattr(original, "sqlstate", None) in _TIMEOUT_SQLSTATES:
+        return True
+    return "database is locked" in str(original)

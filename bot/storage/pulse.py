@@ -282,3 +282,16 @@ def delete_answers_of(*, session: Session, member_ids: Sequence[int]) -> int:
 def rounds_by_id(*, session: Session, round_ids: Sequence[int]) -> Sequence[PulseRound]:
     """Rounds by their ids."""
     return session.scalars(select(PulseRound).where(PulseRound.id.in_(round_ids))).all()
+
+
+def open_queue(*, session: Session) -> tuple[int, dict[DeliveryStatus, int]]:
+    """(open rounds, deliveries of open rounds by status): two indexed counts, no row loads."""
+    is_open = PulseRound.status == RoundStatus.OPEN
+    rounds = session.scalar(select(func.count()).select_from(PulseRound).where(is_open)) or 0
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .join(PulseRound, Delivery.round_id == PulseRound.id)
+        .where(is_open)
+        .group_by(Delivery.status)
+    ).all()
+    return rounds, {DeliveryStatus(status): count for status, count in rows}

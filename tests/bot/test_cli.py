@@ -26,7 +26,8 @@ ATLAS_BOT = [sys.executable, "-m", "bot.cli"]
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env.update(ATLAS_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING", **extra)
+    env.update(ATLAS_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING", HEALTH_PORT="0")
+    env.update(extra)
     return env
 
 

@@ -36,6 +36,7 @@ def test_the_scheduler_process_sends_a_started_round_and_stops_cleanly(
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
+        "HEALTH_PORT": "0",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "scheduler"],

@@ -101,7 +101,13 @@ def test_recovery_opens_with_two_modes_in_a_stage_and_is_judged_on_day_60(env: E
     )
     teams.add_member(db=env.db, team_id=ref.id, slack_user_id="UOWNER", role=Role.OWNER)
     owner.save_marks(
-        db=env.db, team_id=ref.id, user_id="UOWNER", ticked={"1.2", "1.7"}, notes={}, now=NOW
+        db=env.db,
+        slack_team_id=env.slack.team_id,
+        team_id=ref.id,
+        user_id="UOWNER",
+        ticked={"1.2", "1.7"},
+        notes={},
+        now=NOW,
     )
     diagnosis.run_team(db=env.db, team_id=ref.id, caller=env.caller(), now=NOW)
     texts = [m["text"] for m in env.slack.messages_in(env.slack.dm_channel("UOWNER"))]

@@ -1,0 +1,73 @@
+"""Work a listener hands off so that it never waits on Slack while a person waits on it.
+
+A listener answers Slack inside its 3 seconds; whatever may wait (a rate limit's Retry-After, a
+slow Web API method, many calls in a row) goes here and reports back through a DM, a message
+update or the Home tab. These threads are not the listener pool's, so a flood of slow work never
+takes a thread from the next `/atlas` command.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from bot.errors import new_error_id
+from bot.listeners.pool import ListenerPool
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    """A small pool for hand-offs; work with the same `key` waiting to start runs once."""
+
+    def __init__(self, workers: int) -> None:
+        self.pool = ListenerPool(max_workers=workers, thread_name_prefix="atlas-background")
+        self._lock = threading.Lock()
+        self._waiting: set[Hashable] = set()
+
+    def submit(
+        self, work: Callable[..., Any], /, *args: Any, key: Hashable | None = None, **kwargs: Any
+    ) -> bool:
+        """Run `work(*args, **kwargs)` soon. False when the same `key` is already waiting to run.
+
+        A Home tab refresh asked for twice before the first one starts is built once, from the
+        newest data, which is all either request wanted.
+        """
+        if key is not None:
+            with self._lock:
+                if key in self._waiting:
+                    return False
+                self._waiting.add(key)
+
+        def run() -> None:
+            if key is not None:
+                with self._lock:
+                    self._waiting.discard(key)
+            try:
+                work(*args, **kwargs)
+            except Exception:
+                log.exception(
+                    "background work %s failed (error id %s)", _name(work), new_error_id()
+                )
+
+        self.pool.submit(run)
+        return True
+
+    @property
+    def in_flight(self) -> int:
+        """Hand-offs submitted and not yet finished."""
+        return self.pool.in_flight
+
+    def wait_idle(self, seconds: float = 10.0) -> bool:
+        """Wait until every hand-off has finished; False if some are still running."""
+        return self.pool.wait_idle(seconds)
+
+    def shutdown(self) -> None:
+        """Finish what was handed off, then stop the threads."""
+        self.pool.shutdown(wait=True)
+
+
+def _name(work: Callable[..., Any]) -> str:
+    return getattr(work, "__qualname__", None) or repr(work)
