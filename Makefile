@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python -m bench.pulse_fanout
 	$(BIN)/python -m bench.diagnosis
 	$(BIN)/python -m bench.home
+	$(BIN)/python -m bench.request_path
 
 lint: setup
 	$(BIN)/ruff check .

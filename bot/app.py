@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import observability
-from bot.context import AppContext
+from bot.context import CONTEXT_KEY, RECEIVED_KEY, AppContext
+from bot.errors import new_error_id
 from bot.listeners import (
     check_ins,
     commands,
@@ -36,6 +36,7 @@ from bot.listeners import (
 from bot.listeners.pool import ListenerPool
 from bot.services import workspaces
 from bot.settings import Settings
+from bot.storage.db import BudgetExceeded
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,9 @@ def _with_context(ctx: AppContext) -> Callable[..., None]:
     """Middleware: every listener gets the AppContext (as `ctx`) and the request's arrival time."""
 
     def attach(context: BoltContext, next: Callable[[], None]) -> None:
-        context[guard.CONTEXT_KEY] = ctx
-        context[guard.RECEIVED_KEY] = time.monotonic()
+        context[CONTEXT_KEY] = ctx
+        if RECEIVED_KEY not in context:  # HTTP mode sets it as the request comes in
+            context[RECEIVED_KEY] = time.monotonic()
         next()
 
     return attach
@@ -172,16 +174,19 @@ def identify(ctx: AppContext) -> bool:
 
 
 def _last_resort(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
-    # Listeners are guarded; this catches what fails around them (middleware, authorize).
-    error_id = uuid.uuid4().hex[:10]
-    logger.error("request failed (error id %s)", error_id, exc_info=error)
-    if isinstance(body, dict) and body.get("command"):
-        return BoltResponse(
-            status=200,
-            body={
-                "response_type": "ephemeral",
-                "text": f"Sorry, something went wrong on our side (error id `{error_id}`). "
-                "Please try again in a moment.",
-            },
+    """What fails around the listeners (middleware, authorize): a slash command gets a clear
+    ephemeral reply; anything else a 503, which Slack shows as a failure (and retries, for an
+    event), since nothing was done."""
+    if isinstance(error, BudgetExceeded):
+        logger.warning("the database did not answer in time before a listener could run")
+        text = guard.SLOW_MESSAGE
+    else:
+        error_id = new_error_id()
+        logger.error("request failed (error id %s)", error_id, exc_info=error)
+        text = (
+            f"Sorry, something went wrong on our side (error id `{error_id}`). "
+            "Please try again in a moment."
         )
-    return BoltResponse(status=500, body="")
+    if isinstance(body, dict) and body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+    return BoltResponse(status=503, body="")

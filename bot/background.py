@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -19,22 +20,46 @@ from bot.listeners.pool import ListenerPool
 log = logging.getLogger(__name__)
 
 
+class Stopped(Exception):
+    """The app is shutting down: work waiting on Slack gives up instead of holding the exit."""
+
+
+def interruptible_sleep(stopping: threading.Event) -> Callable[[float], None]:
+    """A `time.sleep` for paced callers that raises `Stopped` as soon as `stopping` is set."""
+
+    def sleep(seconds: float) -> None:
+        if stopping.wait(seconds):
+            raise Stopped
+
+    return sleep
+
+
 class Background:
     """A small pool for hand-offs; work with the same `key` waiting to start runs once."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.pool = ListenerPool(max_workers=workers, thread_name_prefix="atlas-background")
         self._lock = threading.Lock()
         self._waiting: set[Hashable] = set()
 
     def submit(
-        self, work: Callable[..., Any], /, *args: Any, key: Hashable | None = None, **kwargs: Any
+        self,
+        work: Callable[..., Any],
+        /,
+        *args: Any,
+        key: Hashable | None = None,
+        expires_after: float | None = None,
+        **kwargs: Any,
     ) -> bool:
         """Run `work(*args, **kwargs)` soon. False when the same `key` is already waiting to run.
 
         A Home tab refresh asked for twice before the first one starts is built once, from the
-        newest data, which is all either request wanted.
+        newest data, which is all either request wanted. Work that only makes sense soon (filling
+        in a modal the person is looking at) gives `expires_after` seconds and is dropped if it
+        could not start by then.
         """
+        submitted = self._clock()
         if key is not None:
             with self._lock:
                 if key in self._waiting:
@@ -45,8 +70,13 @@ class Background:
             if key is not None:
                 with self._lock:
                     self._waiting.discard(key)
+            if expires_after is not None and self._clock() - submitted > expires_after:
+                log.info("background work %s dropped: too late to be of use", _name(work))
+                return
             try:
                 work(*args, **kwargs)
+            except Stopped:
+                log.info("background work %s stopped: the app is shutting down", _name(work))
             except Exception:
                 log.exception(
                     "background work %s failed (error id %s)", _name(work), new_error_id()
@@ -64,9 +94,10 @@ class Background:
         """Wait until every hand-off has finished; False if some are still running."""
         return self.pool.wait_idle(seconds)
 
-    def shutdown(self) -> None:
-        """Finish what was handed off, then stop the threads."""
-        self.pool.shutdown(wait=True)
+    def shutdown(self, *, drain: bool = True) -> None:
+        """Stop the threads: after finishing what was handed off, or (`drain=False`) dropping
+        what has not started."""
+        self.pool.shutdown(wait=True, cancel_futures=not drain)
 
 
 def _name(work: Callable[..., Any]) -> str:

@@ -237,43 +237,48 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     http = args.http or not settings.socket_mode
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     ctx = AppContext.create(settings)
-    if args.no_migrate:
-        _require_migrated(settings, ctx.db.engine)
-    else:
-        migrations.upgrade(ctx.db.engine)
-    app = create_app(settings, ctx=ctx)
-    identified = _slack_answers(settings) and identify(ctx)
-    if http:
-        from bot.web import HttpServer, SlackWsgi
+    try:
+        if args.no_migrate:
+            _require_migrated(settings, ctx.db.engine)
+        else:
+            migrations.upgrade(ctx.db.engine)
+        app = create_app(settings, ctx=ctx)
+        identified = _slack_answers(settings) and identify(ctx)
+        if http:
+            from bot.web import HttpServer, SlackWsgi
 
-        secret = settings.slack_signing_secret
-        assert secret is not None
-        wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=ctx.db)
-        server = HttpServer(wsgi, host=args.host, port=args.port, threads=settings.http_threads)
-        log.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
-        server.serve()
-    else:
-        from bot import observability
+            secret = settings.slack_signing_secret
+            assert secret is not None
+            wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=ctx.db)
+            server = HttpServer(wsgi, host=args.host, port=args.port, threads=settings.http_threads)
+            log.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
+            server.serve()
+        else:
+            from bot import observability
 
-        app_token = settings.slack_app_token
-        assert app_token is not None
-        log.info("Socket Mode: connecting to Slack")
-        # One try per attempt: _connect_socket_mode does the waiting, and says so.
-        client = make_web_client(settings, retries=False)
-        handler = observability.ObservedSocketModeHandler(
-            app, app_token.get_secret_value(), web_client=client
-        )
-        checks = {
-            "database": observability.database_check(ctx.db),
-            "socket": observability.socket_check(handler.client),
-        }
-        observability.start_health_server("socket-mode", settings.health_port, checks, db=ctx.db)
-        _connect_socket_mode(handler, settings)
-        if not identified:
-            identify(ctx)
-        log.info("Socket Mode: connected to Slack")
-        while not stopping:  # slack_sdk's threads serve, and reconnect when dropped
-            time.sleep(1)
+            app_token = settings.slack_app_token
+            assert app_token is not None
+            log.info("Socket Mode: connecting to Slack")
+            # One try per attempt: _connect_socket_mode does the waiting, and says so.
+            client = make_web_client(settings, retries=False)
+            handler = observability.ObservedSocketModeHandler(
+                app, app_token.get_secret_value(), web_client=client
+            )
+            checks = {
+                "database": observability.database_check(ctx.db),
+                "socket": observability.socket_check(handler.client),
+            }
+            observability.start_health_server(
+                "socket-mode", settings.health_port, checks, db=ctx.db
+            )
+            _connect_socket_mode(handler, settings)
+            if not identified:
+                identify(ctx)
+            log.info("Socket Mode: connected to Slack")
+            while not stopping:  # slack_sdk's threads serve, and reconnect when dropped
+                time.sleep(1)
+    finally:
+        ctx.close()  # hand-offs waiting on Slack give up: the exit does not hang on them
     return 0
 
 

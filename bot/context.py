@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
-from bot.background import Background
+from bot.background import Background, interruptible_sleep
 from bot.outbound import Caller
 from bot.services.workspaces import WorkspaceCache
 from bot.settings import Settings
 from bot.storage.db import Database
+
+# Keys on Bolt's per-request context: the AppContext, and when the request arrived
+# (time.monotonic()), from which its time budget counts.
+CONTEXT_KEY = "atlas"
+RECEIVED_KEY = "atlas_received_at"
+# Of Slack's 3 seconds, what our own work before the ack may use; the rest is the network.
+ACK_BUDGET_SECONDS = 2.0
 
 # Hand-offs mostly wait on Slack's pacing, not on the CPU: a few threads are plenty.
 BACKGROUND_THREADS = 4
@@ -33,6 +41,8 @@ class AppContext:
     db: Database
     workspaces: WorkspaceCache
     clock: Callable[[], datetime] = field(default=_utcnow)
+    # Set when the process stops: paced waits on Slack end at once (`close()`).
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
@@ -56,4 +66,16 @@ class AppContext:
 
         token = self.settings.slack_bot_token
         assert token is not None
-        return Caller(make_web_client(self.settings, token.get_secret_value(), retries=False))
+        return Caller(
+            make_web_client(self.settings, token.get_secret_value(), retries=False),
+            sleep=interruptible_sleep(self.stopping),
+        )
+
+    def close(self) -> None:
+        """Stop: hand-offs still waiting on Slack give up, the rest are dropped, and the
+        database's connections close. Work not done is redone by its next trigger (the next
+        Home tab visit, the scheduler's next diagnosis)."""
+        self.stopping.set()
+        if "background" in self.__dict__:
+            self.background.shutdown(drain=False)
+        self.db.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 # --- limits ------------------------------------------------------------------------------------
 MAX_COMMAND_CHARS = 200  # the text after /atlas: a mode id, a few words, or a sub-command
@@ -62,6 +62,11 @@ def years_later(day: date, years: int) -> date:
         return day.replace(year=year, day=28)
 
 
+def days_after(day: date, days: int) -> date:
+    """`day` plus `days`, never past the calendar's last date."""
+    return day + timedelta(days=min(days, (date.max - day).days))
+
+
 def latest_pause(today: date) -> date:
     """The last date a pause may run to: the same date PAUSE_MAX_YEARS from `today`."""
     return years_later(today, PAUSE_MAX_YEARS)
@@ -73,7 +78,8 @@ def read_date(text: str, today: date) -> date | None:
     "until"/"till" in front is skipped; a date without a year means its next occurrence after
     `today` (for 29 February, the next leap year's).
     """
-    cleaned = _UNTIL.sub("", " ".join((text or "").replace(",", " ").split()))
+    cleaned = date_words(text).replace(",", " ")
+    cleaned = " ".join(cleaned.split())
     if not cleaned or len(cleaned) > MAX_DATE_CHARS:
         return None
     for fmt in _FORMATS:
@@ -88,6 +94,11 @@ def read_date(text: str, today: date) -> date | None:
             continue
         return _next(day.month, day.day, today)
     return None
+
+
+def date_words(text: str) -> str:
+    """What names the date in "until Dec 24": "Dec 24"."""
+    return _UNTIL.sub("", " ".join((text or "").split()))
 
 
 def _next(month: int, day: int, today: date) -> date | None:

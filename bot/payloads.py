@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-MAX_ID = 2**63 - 1  # a database id: BIGINT at most
+MAX_ID = 2**31 - 1  # a database id: the tables' INTEGER keys
 _MAX_DIGITS = len(str(MAX_ID))
 
 

@@ -144,7 +144,7 @@ def _resolve(db: Any, text: str) -> tuple[int, str, str]:
 
     with db.unit_of_work() as session:
         rows = repo.every_team(session=session)
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             found = [(t, w) for t, w in rows if t.id == int(text)]
         else:
             found = [(t, w) for t, w in rows if t.name.casefold() == text.strip().casefold()]

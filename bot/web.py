@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import threading
-import uuid
+import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -19,8 +19,10 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot import observability
+from bot.context import ACK_BUDGET_SECONDS, RECEIVED_KEY
+from bot.errors import new_error_id
 from bot.observability import RequestLine
-from bot.storage.db import Database
+from bot.storage.db import Database, budget
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class SlackWsgi:
         self.verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # The request's time budget counts from its arrival (waitress stamps it before it
+        # queues for a thread), or from now when served by something else.
+        received = environ.get(ARRIVED_KEY) or time.monotonic()
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -59,10 +64,14 @@ class SlackWsgi:
                 line.status = int(status.split(" ", 1)[0])
                 return start_response(status, headers, *exc_info)
 
-            return self._slack(environ, answer, line)
+            return self._slack(environ, answer, line, received)
 
     def _slack(
-        self, environ: dict[str, Any], start_response: StartResponse, line: RequestLine
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        line: RequestLine,
+        received: float,
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
@@ -86,18 +95,26 @@ class SlackWsgi:
         if not self._signed(body, headers):
             return _plain(start_response, 401, "Invalid request signature or timestamp")
         try:
-            request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+            request = BoltRequest(
+                body=body,
+                query=environ.get("QUERY_STRING", ""),
+                headers=headers,
+                context={RECEIVED_KEY: received},
+            )
         except (ValueError, TypeError, AttributeError, KeyError):
             return _plain(start_response, 400, "Malformed request body")
         problem = payload_problem(request.body)
         if problem is not None:
             return _plain(start_response, 400, f"Malformed payload: {problem}")
         try:
-            response = self.app.dispatch(request)
+            # What Bolt does before a listener runs (authorize, middleware) keeps to the budget
+            # too; a listener's own thread gets its own (bot/listeners/guard.py).
+            with budget(received + ACK_BUDGET_SECONDS):
+                response = self.app.dispatch(request)
         except Exception:
-            error_id = uuid.uuid4().hex[:10]
+            error_id = new_error_id()
             log.exception("dispatch failed (error id %s)", error_id)
-            return _plain(start_response, 500, f"Internal error {error_id}")
+            return _plain(start_response, 503, f"Temporarily unavailable (error id {error_id})")
         return _bolt(start_response, response)
 
     def _signed(self, body: str, headers: dict[str, str]) -> bool:
@@ -135,12 +152,6 @@ def payload_problem(body: Any) -> str | None:
     if kind is not None and not isinstance(kind, str):
         return "type is not a string"
     problem = _envelope_problem(body)
-    if problem is None and "actions" in body:  # Bolt reads the first action of any kind
-        actions = body["actions"]
-        if not isinstance(actions, list) or not actions:
-            return "actions must be a non-empty list"
-        if not all(isinstance(a, dict) for a in actions):
-            return "each action must be an object"
     if problem is None and "command" in body:
         problem = _command_problem(body)
     if problem is None and kind in _KIND_CHECKS:
@@ -174,10 +185,16 @@ def _envelope_problem(body: dict[str, Any]) -> str | None:
         if key in body and not isinstance(body[key], str):
             return f"{key} is not a string"
     for key in _OBJECT_FIELDS:
-        if body.get(key) is not None and not isinstance(body[key], dict):
-            if key == "enterprise" and isinstance(body[key], str):
-                continue
+        value = body.get(key)
+        if isinstance(value, dict) or (key == "enterprise" and isinstance(value, str)):
+            continue
+        if value is not None or (key == "view" and key in body):  # Bolt reads a null view too
             return f"{key} is not an object"
+    actions = body.get("actions", [{}])  # Bolt reads the first action of any kind of body
+    if not isinstance(actions, list) or not actions:
+        return "actions must be a non-empty list"
+    if not all(isinstance(a, dict) for a in actions):
+        return "each action must be an object"
     ids = [(key, body.get(key)) for key in _ID_FIELDS]
     for key in ("user", "team", "channel", "enterprise"):
         if isinstance(body.get(key), dict):
@@ -374,6 +391,38 @@ def _bolt(start_response: StartResponse, response: BoltResponse) -> Iterable[byt
     return [data]
 
 
+ARRIVED_KEY = "atlas.arrived"  # in the WSGI environ: time.monotonic() when the request came in
+
+
+def _stamped_channel() -> type:
+    """waitress's connection class, with each request stamped as its first bytes arrive.
+
+    A request may wait in waitress's queue for a free thread; Slack's 3 seconds are running all
+    the while, so the app's time budget must count from the arrival, not from the start of the
+    WSGI call.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+    from waitress.task import WSGITask
+
+    class StampedParser(HTTPRequestParser):
+        def __init__(self, adj: Any) -> None:
+            super().__init__(adj)
+            self.arrived = time.monotonic()
+
+    class StampedTask(WSGITask):
+        def get_environment(self) -> dict[str, Any]:
+            environ = super().get_environment()
+            environ.setdefault(ARRIVED_KEY, getattr(self.request, "arrived", None))
+            return environ
+
+    class StampedChannel(HTTPChannel):
+        parser_class = StampedParser
+        task_class = StampedTask
+
+    return StampedChannel
+
+
 class HttpServer:
     """waitress serving a WSGI app; `start()` runs it in a thread (tests), `serve()` blocks."""
 
@@ -390,6 +439,8 @@ class HttpServer:
             channel_timeout=30,
             ident="adoption-atlas",
         )
+        # Each connection the server accepts is made from this class (one server, one socket).
+        self._server.channel_class = _stamped_channel()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,7 +18,14 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.common import Message, escape, quote_user_text, to_dicts
 from bot.ids import COMMAND, ActionId
-from bot.parsing import MAX_DATE_CHARS, DateProblem, latest_pause, pause_date_problem
+from bot.parsing import (
+    MAX_DATE_CHARS,
+    DateProblem,
+    date_words,
+    days_after,
+    latest_pause,
+    pause_date_problem,
+)
 from bot.services.members import MyData
 from bot.services.pulse_answers import Refusal
 from bot.storage.models import Role
@@ -84,7 +91,7 @@ def bad_date(text: str, today: date | None = None) -> Message:
     The dates in it are counted from `today` (the person's own date); without it the reply
     names the range and the formats only.
     """
-    quoted = quote_user_text(text, MAX_DATE_CHARS)
+    quoted = quote_user_text(date_words(text), MAX_DATE_CHARS)
     open_ended = f"or just `{COMMAND} pause` to pause until you resume"
     if today is None:
         return text_reply(
@@ -92,7 +99,7 @@ def bad_date(text: str, today: date | None = None) -> Message:
             f"most a year ahead, like `{COMMAND} pause until Dec 24`, {open_ended}."
         )
     latest = latest_pause(today)
-    example = min(today + timedelta(days=EXAMPLE_PAUSE_DAYS), latest)
+    example = min(days_after(today, EXAMPLE_PAUSE_DAYS), latest)
     problem = pause_date_problem(text, today)
     if problem is DateProblem.TOO_FAR:
         return text_reply(

@@ -135,7 +135,7 @@ def _pause(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
         today = ctx.clock().astimezone(zone(command.get("tz"))).date()
         until = parse_future_date(rest, today)
         if until is None:
-            return member.bad_date(rest)
+            return member.bad_date(rest, today)
     return member.paused(members.pause(db=ctx.db, until=until, **_ids(command)), until)
 
 

@@ -24,15 +24,12 @@ from slack_bolt.kwargs_injection.args import Args
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import error_modal
+from bot.context import ACK_BUDGET_SECONDS, CONTEXT_KEY, RECEIVED_KEY
 from bot.errors import new_error_id
 from bot.storage.db import Budget, BudgetExceeded, budget
 
 log = logging.getLogger("bot.errors")
 
-# Of Slack's 3 seconds, what our own work before the ack may use; the rest is the network.
-ACK_BUDGET_SECONDS = 2.0
-CONTEXT_KEY = "atlas"  # where the app's middleware puts the AppContext
-RECEIVED_KEY = "atlas_received_at"  # and the request's arrival (time.monotonic())
 
 USER_MESSAGE = (
     "Sorry, something went wrong on our side (error id `{error_id}`). Nothing you had saved "

@@ -64,8 +64,10 @@ def on_answer(
             text=member.refusal(result.refusal), response_type="ephemeral", replace_original=False
         )
         return
-    message = pulse_blocks.pulse_message(result.view)
-    respond(text=message.text, blocks=message.blocks, replace_original=True)
+    view = pulse_answers.current_view(db=ctx.db, delivery_id=result.delivery_id, now=ctx.clock())
+    if view is not None:  # the person's data was deleted meanwhile: nothing to show
+        message = pulse_blocks.pulse_message(view)
+        respond(text=message.text, blocks=message.blocks, replace_original=True)
 
 
 def on_delete(ack: Ack, body: dict[str, Any], respond: Respond, ctx: AppContext) -> None:

@@ -22,6 +22,8 @@ from bot.services import setup
 
 log = logging.getLogger(__name__)
 
+FILL_IN_WITHIN_SECONDS = 20  # after that, an update could undo what the person typed
+
 
 def register(app: App) -> None:
     """Attach the setup button and the modal's submission."""
@@ -120,7 +122,10 @@ def open_modal(
         view=blocks.setup_modal(initial=initial, team_id=team_id, usergroups=None),
     )
     view = opened.get("view") or {}
-    ctx.background.submit(_fill_in, ctx, view, initial, user, team_id=team_id)
+    # Worth doing only while the person is still looking at a fresh modal.
+    ctx.background.submit(
+        _fill_in, ctx, view, initial, user, team_id=team_id, expires_after=FILL_IN_WITHIN_SECONDS
+    )
 
 
 def _fill_in(

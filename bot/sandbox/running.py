@@ -102,8 +102,7 @@ class RunningApp:
             self.server.stop()
         if self.app is not None:
             self.pool.shutdown(wait=True)  # work after an ack finishes before the database closes
-        self.ctx.background.shutdown()
-        self.db.dispose()
+        self.ctx.close()
 
     @property
     def pool(self) -> ListenerPool:

@@ -63,6 +63,13 @@ class FakeUser:
         }
 
 
+class _Server(ThreadingHTTPServer):
+    # Slack takes bursts without refusing connections; socketserver's default backlog of 5
+    # would make a burst of calls wait for SYN retransmits that Slack never causes.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @dataclass
 class Fault:
     """How one method should misbehave, and for how many calls (None = until cleared)."""
@@ -171,7 +178,7 @@ class FakeSlack:
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": lambda p: {"url": "ws://127.0.0.1:9/"},
         }
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server = _Server((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -13,7 +13,7 @@ from bot.services.pulse_view import PulseView
 from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
-from bot.storage.models import Member, PulseRound, RoundStatus, Workspace
+from bot.storage.models import Delivery, Member, PulseRound, RoundStatus, Workspace
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 
@@ -30,10 +30,11 @@ class Refusal(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AnswerResult:
-    """The pulse as it now stands, or why the click was refused."""
+    """Saved (`refusal` None), or why the click was refused, with the pulse when that helps."""
 
     view: PulseView | None
     refusal: Refusal | None = None
+    delivery_id: int | None = None
 
 
 def record(
@@ -46,7 +47,11 @@ def record(
     values: list[str],
     now: datetime,
 ) -> AnswerResult:
-    """Store one click. Only the recipient may answer, only while the round is open."""
+    """Store one click. Only the recipient may answer, only while the round is open.
+
+    A refusal for a closed round or a confidential answer already given carries the pulse as
+    it stands; a saved click carries its delivery id for `current_view`.
+    """
     with db.unit_of_work() as session:
         delivery = repo.delivery_for_update(session=session, delivery_id=delivery_id)
         if delivery is None:
@@ -91,7 +96,16 @@ def record(
             repo.delete_answer(session=session, delivery_id=delivery.id, question_id=q.id)
         if delivery.responded_at is None:
             delivery.responded_at = now
-        return AnswerResult(pulse_view.build(session, delivery, now=now))
+        # Saved. The pulse as it now stands is built after the reply (`current_view`): the
+        # person waits on this transaction, not on the view.
+        return AnswerResult(None, delivery_id=delivery.id)
+
+
+def current_view(*, db: Database, delivery_id: int, now: datetime) -> PulseView | None:
+    """The pulse of one delivery as it stands now; None if it no longer exists."""
+    with db.unit_of_work() as session:
+        delivery = session.get(Delivery, delivery_id)
+        return pulse_view.build(session, delivery, now=now) if delivery is not None else None
 
 
 def _validate(q: Question, values: list[str]) -> list[str] | None:

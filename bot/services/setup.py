@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,7 @@ from bot.parsing import (
     TOOLS_TEXT_CHARS,
     ZONE_CHARS,
     clean_line,
+    days_after,
     whole_number,
     years_later,
 )
@@ -189,7 +190,7 @@ class Reader:
         if text.strip().casefold() in CLEAR:
             return None
         earliest = years_later(self.today, -ROLLOUT_PAST_YEARS)
-        latest = self.today + timedelta(days=ROLLOUT_AHEAD_DAYS)
+        latest = days_after(self.today, ROLLOUT_AHEAD_DAYS)
         allowed = f"Use a date from {earliest.isoformat()} to {latest.isoformat()}"
         try:
             day = date.fromisoformat(text.strip())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from atlas.questions import DEFAULT_TOOLS, question
-from bot.parsing import MAX_TOOLS, TOOL_CHARS, clean_line
+from bot.parsing import MAX_TOOLS, NAME_CHARS, TOOL_CHARS, clean_line
 from bot.services import workspaces
 from bot.storage import teams as repo
 from bot.storage.db import Database
@@ -145,6 +145,15 @@ def set_question_enabled(*, db: Database, team_id: int, question_id: str, enable
 
 
 def set_holidays(*, db: Database, team_id: int, days: dict[date, str | None]) -> None:
-    """Replace the team's holiday list."""
+    """Replace the team's holiday list; each name is one line of at most NAME_CHARS."""
+    named: dict[date, str | None] = {}
+    for day, name in days.items():
+        label = clean_line(name or "")
+        if len(label) > NAME_CHARS:
+            raise TeamError(
+                f"The holiday name “{label[:30]}…” is {len(label)} characters; keep it to "
+                f"{NAME_CHARS}, e.g. Christmas."
+            )
+        named[day] = label or None
     with db.unit_of_work() as session:
-        repo.replace_holidays(session=session, team_id=team_id, days=days)
+        repo.replace_holidays(session=session, team_id=team_id, days=named)

@@ -80,13 +80,14 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, record) -> None:
     # WAL lets the web process read while the scheduler writes; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
+    record.info["busy_timeout"] = SQLITE_BUSY_MS
 
 
 class Database:
@@ -138,11 +139,17 @@ class Database:
         limit: Budget | None = session.info.get("budget")
         if self._sqlite:
             wait = SQLITE_BUSY_MS if limit is None else _ms(limit)
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            if connection.info.get("busy_timeout") != wait:  # a connection keeps its setting
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+                connection.info["busy_timeout"] = wait
         elif limit is not None:
-            wait = _ms(limit)
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
-            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {wait}")
+            wait = f"{_ms(limit)}ms"
+            # Both for this transaction only (is_local), in one round trip.
+            connection.exec_driver_sql(
+                "SELECT set_config('lock_timeout', %(wait)s, true),"
+                " set_config('statement_timeout', %(wait)s, true)",
+                {"wait": wait},
+            )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -181,8 +181,9 @@ def upsert_answer(
         updated_at=now,
     )
     statement = statement.on_conflict_do_update(
+        # The new values, bound again: cheaper to build than a reference to `excluded`.
         index_elements=["delivery_id", "question_id"],
-        set_={"value": statement.excluded.value, "question_version": version, "updated_at": now},
+        set_={"value": value, "question_version": version, "updated_at": now},
     )
     session.execute(statement)
 

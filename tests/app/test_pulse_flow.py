@@ -181,10 +181,13 @@ def test_pause_until_a_date_resumes_by_itself(
     running: RunningApp, slack: FakeSlack, env: Env
 ) -> None:
     _team(env)
-    reply = running.sender().command("pause until 2099-12-01", user_id="UANA").json
-    assert "until Tue 1 Dec 2099" in reply["text"]
+    running.ctx.clock = lambda: utc(2026, 11, 20, 12, 0)
+    too_far = running.sender().command("pause until 2099-12-01", user_id="UANA").json
+    assert "`/atlas pause until 2027-11-20`" in too_far["text"]  # a year is the most
     bad = running.sender().command("pause until someday", user_id="UANA").json
-    assert "could not read a future date" in bad["text"]
+    assert "could not read a date in “someday”" in bad["text"]
+    reply = running.sender().command("pause until 2027-11-01", user_id="UANA").json
+    assert "until Mon 1 Nov 2027" in reply["text"]
     with env.db.unit_of_work() as session:
         from bot.storage.models import Member
 

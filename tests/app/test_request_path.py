@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
+from slack_bolt import Ack
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bot.listeners.guard import ACK_BUDGET_SECONDS, BUSY_MESSAGE, SLOW_MESSAGE
+from bot.listeners.guard import ACK_BUDGET_SECONDS, BUSY_MESSAGE, SLOW_MESSAGE, guarded
 from bot.listeners.pulse_actions import NOT_SAVED
 from bot.sandbox import FakeSlack
 from bot.sandbox.people import Person
@@ -67,7 +69,9 @@ def write_lock(database_url: str) -> Iterator[None]:
         return
     engine = create_engine(url)
     with engine.connect() as connection:
-        connection.execute(text("LOCK TABLE members, pulse_deliveries IN EXCLUSIVE MODE"))
+        connection.execute(
+            text("LOCK TABLE members, pulse_deliveries, workspaces IN EXCLUSIVE MODE")
+        )
         try:
             yield
         finally:
@@ -174,3 +178,49 @@ def test_a_command_the_database_cannot_take_in_time_says_so_and_changes_nothing(
     assert not _paused(env, "UANA")
     assert "paused" in sender.command("pause", user_id="UANA").json["text"].lower()
     assert _paused(env, "UANA")
+
+
+def _slow(ack: Ack) -> None:
+    time.sleep(ACK_BUDGET_SECONDS + 0.5)  # holds the only HTTP thread past a budget
+    ack()
+
+
+@pytest.mark.servers
+def test_a_click_that_waited_in_the_server_queue_past_its_budget_is_refused_not_saved(
+    slack: FakeSlack, database_url: str
+) -> None:
+    with RunningApp(
+        slack=slack, database_url=database_url, migrate=False, overrides={"http_threads": 1}
+    ) as running:
+        env = Env(db=running.db, slack=slack, app=running.ctx)
+        _team(env)
+        env.tick(MONDAY)
+        running.app.command("/slow")(guarded(_slow))
+        sender = running.sender()
+        ana = Person("UANA", slack, sender)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            blocker = pool.submit(sender.command, "", command="/slow")
+            time.sleep(0.2)  # the click arrives while the only thread is busy, and queues
+            click = pool.submit(ana.answer, "ai_frequency", "daily")
+            assert blocker.result().status == 200
+            assert click.result().status == 200
+        running.settle()
+        assert _answers(env, "UANA") == []
+        assert [r["text"] for r in slack.responses if r.get("text") == NOT_SAVED] == [NOT_SAVED]
+
+
+def test_a_slow_database_before_any_listener_runs_gets_an_honest_reply_not_a_500(
+    running: RunningApp,
+) -> None:
+    # A workspace seen for the first time is recorded as the request is authorized, before a
+    # listener runs; with the database locked that cannot happen within the budget.
+    sender = running.sender()
+    sender.team_id = "T0NEWCOMER"
+    with write_lock(running.database_url):
+        command = sender.command("2.2", user_id="UANA")
+        click = sender.block_action(
+            {"action_id": "finding.ack", "value": "1", "type": "button", "block_id": "b"},
+            user_id="UANA",
+        )
+    assert command.status == 200 and command.json["text"] == SLOW_MESSAGE
+    assert click.status == 503 and "Traceback" not in click.text
