@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bot.background import Background, interruptible_sleep
 from bot.outbound import Caller
 from bot.services.workspaces import WorkspaceCache
 from bot.settings import Settings
 from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.services.diagnosis import Followup
 
 # Keys on Bolt's per-request context: the AppContext, and when the request arrived
 # (time.monotonic()), from which its time budget counts.
@@ -70,6 +74,14 @@ class AppContext:
             make_web_client(self.settings, token.get_secret_value(), retries=False),
             sleep=interruptible_sleep(self.stopping),
         )
+
+    @property
+    def followup(self) -> Followup:
+        """What services set going after a change that feeds the diagnosis (its rerun), run
+        by the hand-off threads with the paced caller."""
+        from bot.services.diagnosis import Followup
+
+        return Followup(db=self.db, caller=self.caller, later=self.background.submit)
 
     def close(self) -> None:
         """Stop: hand-offs still waiting on Slack give up, the rest are dropped, and the

@@ -83,6 +83,7 @@ def on_check(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppConte
             ticked=ticked,
             notes=notes,
             now=now,
+            followup=ctx.followup,
         )
     except owner.NotOwner:
         ack(
@@ -91,9 +92,6 @@ def on_check(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppConte
         )
         return
     ack()
-    ctx.background.submit(
-        diagnosis.run_team, db=ctx.db, team_id=team_id, caller=ctx.caller, now=now, trigger="check"
-    )
 
 
 def _team(body: dict[str, Any]) -> str:

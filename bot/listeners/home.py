@@ -14,7 +14,7 @@ from bot.ids import ActionId
 from bot.listeners.guard import guarded
 from bot.outbound import Outcome
 from bot.payloads import decode_id
-from bot.services import export, home, members, owner
+from bot.services import export, home, members
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +75,18 @@ def on_export(ack: Ack, body: dict[str, Any], action: dict[str, Any], ctx: AppCo
 
 
 def _export(ctx: AppContext, *, team: str, user: str, team_id: int | None) -> None:
-    allowed = dict(owner.owned(db=ctx.db, slack_team_id=team, user_id=user))
-    if team_id not in allowed:
+    try:
+        result = export.send_owned(
+            db=ctx.db,
+            caller=ctx.caller,
+            slack_team_id=team,
+            user_id=user,
+            team_id=team_id,
+            now=ctx.clock(),
+        )
+    except export.NotOwner:
         ctx.caller.call("chat.postMessage", channel=user, text=blocks.EXPORT_REFUSED)
         return
-    result = export.send(
-        db=ctx.db,
-        caller=ctx.caller,
-        team_id=team_id,
-        team_name=allowed[team_id],
-        user_id=user,
-        now=ctx.clock(),
-    )
     if result.outcome is not Outcome.OK:
         error_id = new_error_id()
         log.warning("the CSV export did not upload (error id %s): %s", error_id, result.error)

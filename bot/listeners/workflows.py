@@ -17,7 +17,7 @@ from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners.guard import guarded
 from bot.outbound import Outcome
 from bot.payloads import WorkflowMeta, decode_id
-from bot.services import diagnosis, workflows
+from bot.services import workflows
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ def on_archive(
     try:
         if found is None:
             raise LookupError
-        done = change(db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock())
+        done = change(
+            db=ctx.db, workflow_id=found.id, by=user, now=ctx.clock(), followup=ctx.followup
+        )
     except (LookupError, workflows.NotAllowed):
         ack()
         _refuse(respond)
@@ -86,7 +88,6 @@ def on_archive(
     ack()
     reply = blocks.saved(done, created=False) if undo else blocks.removed(done)
     respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-    _rediagnose(ctx, done.team_id)
 
 
 def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppContext) -> None:
@@ -98,13 +99,16 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppCont
     workflow_id = meta.workflow_id
     now = ctx.clock()
     try:
-        data = workflows.read(raw, today=now.date())
-        if workflow_id is not None:
-            done = workflows.edit(db=ctx.db, workflow_id=workflow_id, data=data, by=user, now=now)
-        elif team_id in {t for t, _ in teams_of(ctx, slack_team, user)}:
-            done = workflows.add(db=ctx.db, team_id=team_id, data=data, by=user, now=now)
-        else:
-            raise workflows.NotAllowed(user)
+        done = workflows.save(
+            db=ctx.db,
+            slack_team_id=slack_team,
+            user_id=user,
+            team_id=team_id,
+            workflow_id=workflow_id,
+            data=workflows.read(raw, today=now.date()),
+            now=now,
+            followup=ctx.followup,
+        )
     except workflows.WorkflowError as exc:
         ack(response_action="errors", errors=exc.errors)
         return
@@ -119,7 +123,7 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppCont
         return
     ack()
     reply = blocks.saved(done, created=workflow_id is None)
-    ctx.background.submit(_confirm, ctx, user, reply, done.team_id)
+    ctx.background.submit(_confirm, ctx, user, reply)
 
 
 def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -251,24 +255,11 @@ def _refuse(respond: Respond) -> None:
     )
 
 
-def _confirm(ctx: AppContext, user: str, reply: Message, team_id: int) -> None:
-    """DM the saved workflow, then bring the diagnosis up to date."""
+def _confirm(ctx: AppContext, user: str, reply: Message) -> None:
+    """DM the saved workflow to the person who saved it."""
     result = ctx.caller.call("chat.postMessage", channel=user, text=reply.text, blocks=reply.blocks)
     if result.outcome is not Outcome.OK:
         log.warning("could not confirm a workflow save to %s: %s", user, result.error)
-    _rediagnose(ctx, team_id)
-
-
-def _rediagnose(ctx: AppContext, team_id: int) -> None:
-    """Workflows feed 2.1, 2.4 and 3.5: bring the diagnosis up to date, off the listener."""
-    ctx.background.submit(
-        diagnosis.run_team,
-        db=ctx.db,
-        team_id=team_id,
-        caller=ctx.caller,
-        now=ctx.clock(),
-        trigger="workflow",
-    )
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str]:

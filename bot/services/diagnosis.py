@@ -8,6 +8,7 @@ below the team's minimum group size never produce an alert: their rules say "not
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -244,6 +245,23 @@ def _release(db: Database, notice: _Notice, claimed_at: datetime) -> None:
 
 
 # --- the owner's buttons -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Followup:
+    """What a change that feeds the diagnosis (a workflow, the owner's self-assessment) sets
+    going: the team's diagnosis, rerun soon and off the request path, since it may alert and
+    alerts wait on Slack's pacing. `later` runs work elsewhere, e.g. `Background.submit`."""
+
+    db: Database
+    caller: Caller
+    later: Callable[..., object]
+
+    def rediagnose(self, *, team_id: int, now: datetime, trigger: str) -> None:
+        """Bring the team's diagnosis up to date soon."""
+        self.later(
+            run_team, db=self.db, team_id=team_id, caller=self.caller, now=now, trigger=trigger
+        )
+
+
 class NotAllowed(Exception):
     """Only the people who receive a team's alerts may act on them."""
 

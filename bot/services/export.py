@@ -54,6 +54,30 @@ def team_csv(db: Database, team_id: int, now: datetime) -> str:
     return out.getvalue()
 
 
+class NotOwner(Exception):
+    """Only a team's rollout owner (or a workspace admin) may export its figures."""
+
+
+def send_owned(
+    *,
+    db: Database,
+    caller: Caller,
+    slack_team_id: str,
+    user_id: str,
+    team_id: int | None,
+    now: datetime,
+) -> CallResult:
+    """Upload the team's CSV into the person's DM if they own the team (`NotOwner` if not)."""
+    from bot.services import owner
+
+    allowed = dict(owner.owned(db=db, slack_team_id=slack_team_id, user_id=user_id))
+    if team_id not in allowed:
+        raise NotOwner(user_id)
+    return send(
+        db=db, caller=caller, team_id=team_id, team_name=allowed[team_id], user_id=user_id, now=now
+    )
+
+
 def send(
     *, db: Database, caller: Caller, team_id: int, team_name: str, user_id: str, now: datetime
 ) -> CallResult:

@@ -12,6 +12,7 @@ from atlas.diagnosis.engine import cadence
 from atlas.diagnosis.model import Diagnosis, Finding, Source, Status
 from atlas.taxonomy import RECOVERY_THRESHOLD
 from bot.services import snapshot as snapshots
+from bot.services.diagnosis import Followup
 from bot.storage import diagnosis as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
@@ -135,8 +136,10 @@ def save_marks(
     ticked: set[str],
     notes: dict[str, str],
     now: datetime,
+    followup: Followup | None = None,
 ) -> int:
     """Store the owner's check: every mode is marked applies or not; returns how many apply.
+    The diagnosis, which reads the check, is brought up to date afterwards.
 
     Raises `NotOwner` unless the person owns the team in this workspace.
     """
@@ -153,6 +156,8 @@ def save_marks(
             mark.applies = mode_id in ticked
             mark.note = notes.get(mode_id, "")
             mark.marked_by, mark.marked_at = user_id, now
+    if followup is not None:
+        followup.rediagnose(team_id=team_id, now=now, trigger="check")
     return len(ticked & valid)
 
 

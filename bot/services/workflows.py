@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.parsing import SHIPPED_PAST_YEARS, WORKFLOW_MINUTES, whole_number, years_later
+from bot.services import diagnosis
 from bot.services.setup import CLEAR, Reader, read_name
 from bot.storage import rituals
 from bot.storage import teams as team_repo
@@ -175,15 +176,58 @@ def edit(
         return _view(record)
 
 
-def remove(*, db: Database, workflow_id: int, by: str, now: datetime) -> WorkflowView:
+def save(
+    *,
+    db: Database,
+    slack_team_id: str,
+    user_id: str,
+    team_id: int | None,
+    workflow_id: int | None,
+    data: WorkflowInput,
+    now: datetime,
+    followup: diagnosis.Followup,
+) -> WorkflowView:
+    """Add a workflow to a team's registry, or change one, as this person.
+
+    Anyone in the team may add; the team's owner, the workflow's owner and whoever added it may
+    change it (`NotAllowed` otherwise). The team's diagnosis is brought up to date afterwards.
+    """
+    if workflow_id is not None:
+        done = edit(db=db, workflow_id=workflow_id, data=data, by=user_id, now=now)
+    elif team_id in {t for t, _ in teams_for(db=db, slack_team_id=slack_team_id, user_id=user_id)}:
+        done = add(db=db, team_id=team_id, data=data, by=user_id, now=now)
+    else:
+        raise NotAllowed(user_id)
+    followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
+    return done
+
+
+def remove(
+    *,
+    db: Database,
+    workflow_id: int,
+    by: str,
+    now: datetime,
+    followup: diagnosis.Followup | None = None,
+) -> WorkflowView:
     """Archive a workflow (it stops counting); `restore` undoes it."""
     with db.unit_of_work() as session:
         record = _editable(session, workflow_id, by)
         record.archived_at = now
-        return _view(record)
+        done = _view(record)
+    if followup is not None:
+        followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
+    return done
 
 
-def restore(*, db: Database, workflow_id: int, by: str, now: datetime) -> WorkflowView:
+def restore(
+    *,
+    db: Database,
+    workflow_id: int,
+    by: str,
+    now: datetime,
+    followup: diagnosis.Followup | None = None,
+) -> WorkflowView:
     """Undo a removal."""
     with db.unit_of_work() as session:
         record = _editable(session, workflow_id, by)
@@ -191,7 +235,10 @@ def restore(*, db: Database, workflow_id: int, by: str, now: datetime) -> Workfl
         if clash is not None and clash.id != record.id:
             raise WorkflowError({"name": f"Another workflow is now called {record.name}."})
         record.archived_at, record.updated_at = None, now
-        return _view(record)
+        done = _view(record)
+    if followup is not None:
+        followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
+    return done
 
 
 def get(*, db: Database, workflow_id: int) -> WorkflowView | None:
