@@ -1,11 +1,13 @@
 """The server side of `bench.request_path`: one target in its own process, reached over a pipe.
 
-A target is the app (`RunningApp`, real waits, on SQLite or PostgreSQL) with its `FakeSlack` in
-the same process, or a bare Bolt app. Before it reports ready, the process sets up what the load
-needs through the app's own services: a team, and for the click burst an open round whose DMs
-went out through the `FakeSlack`. Afterwards the parent asks it over the pipe for what only this
-process can see: the listener pools, the 429s Slack sent, the response_url posts, the log, and
-which answers are stored.
+A target is the app (`RunningApp`, real waits, on SQLite or PostgreSQL) or a bare Bolt app. The
+app's `FakeSlack` runs in a process of its own (`bench._slack_process`), as Slack is remote: the
+server process holds the app and nothing else. Before it reports ready, the server process sets
+up what the load needs through the app's own services: a team, and for the click burst an open
+round whose DMs went out through the stand-in, read back from it over a pipe. Afterwards the
+parent asks the server for what only it can see (the listener pools, the hand-offs, the log,
+which answers are stored) and the stand-in for the rest (the 429s it sent, the response_url
+posts).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
 import time
 import traceback
 from collections import Counter
@@ -31,11 +34,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import select
 
+from bench._slack_process import SlackProcess, SlackStandIn
 from bot.app import make_web_client
 from bot.outbound import DEFAULT_RATES, Caller
 from bot.polling import poll_until
-from bot.sandbox import FakeSlack
-from bot.sandbox.people import Person
 from bot.sandbox.running import SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET, RunningApp
 from bot.services import pulse, teams
 from bot.settings import Settings
@@ -138,11 +140,10 @@ def bare_bolt(http_threads: int, listener_threads: int) -> Iterator[str]:
 
 
 def _set_up(
-    running: RunningApp, slack: FakeSlack, spec: Spec
+    running: RunningApp, slack: SlackStandIn, spec: Spec
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     """The team, and if asked an open round whose DMs were sent: each member's pulse DM."""
-    for user in spec.other_users:
-        slack.add_user(user, tz=TEAM_ZONE)
+    slack.add_users((*spec.other_users, *spec.members), tz=TEAM_ZONE)
     if not spec.members:
         return {}
     # No quiet hours: the round is due for everyone the moment it starts.
@@ -155,7 +156,6 @@ def _set_up(
         quiet_end=time_of_day(0, 0),
     )
     for n, user in enumerate(spec.members):
-        slack.add_user(user, tz=TEAM_ZONE)
         role = Role.OWNER if n == 0 else Role.MEMBER
         teams.add_member(db=running.db, team_id=team.id, slack_user_id=user, role=role)
     if not spec.open_round:
@@ -171,12 +171,7 @@ def _set_up(
     )
     if report.sent != len(spec.members):
         raise RuntimeError(f"{spec.label}: {report.sent} of {len(spec.members)} DMs went out")
-    dms = {}
-    for user in spec.members:
-        message = Person(user, slack, running.sender()).latest_pulse()
-        assert message is not None, f"{user} got no pulse"
-        dms[user] = (slack.dm_channel(user), message)
-    return dms
+    return slack.pulse_dms(spec.members)
 
 
 def _stored_answers(running: RunningApp) -> list[tuple[str, str]]:
@@ -190,41 +185,61 @@ def _stored_answers(running: RunningApp) -> list[tuple[str, str]]:
     return [(user, question) for user, question in rows]
 
 
-def _answer(
-    request: tuple[Any, ...], running: RunningApp | None, slack: FakeSlack | None, log: _Counting
-) -> Any:
-    """One request from the parent."""
-    match request:
-        case ("idle", seconds):
-            # How soon the listener threads are all free again (hand-offs are not theirs).
-            if running is None:
-                return True
-            return poll_until(lambda: not running.pool.in_flight, seconds, interval=0.005)
-        case ("report",):
-            if running is None:
-                return {"logged": dict(log.counts), "cpu": time.process_time()}
-            return {
-                "cpu": time.process_time(),  # this process's CPU seconds, every thread
-                "listeners_busy": running.pool.in_flight,
-                "handoffs_waiting": running.ctx.background.in_flight,
-                "ratelimited": slack.ratelimited_count(),
-                "api_calls": len(slack.calls),
-                "responses": dict(Counter(str(r.get("text", "")) for r in slack.responses)),
-                "logged": dict(log.counts),
-            }
-        case ("stored",):
-            return _stored_answers(running)
-    raise ValueError(f"unknown request {request!r}")
+class _Watch:
+    """What the parent may ask this process about, and a sampler of the listener pool.
+
+    The sampler keeps the most listener tasks in flight (running or queued) since the last
+    report: more than the pool's threads means requests waited for a listener.
+    """
+
+    def __init__(self, running: RunningApp | None, log: _Counting) -> None:
+        self.running, self.log = running, log
+        self.peak = 0
+        if running is not None:
+            threading.Thread(target=self._sample, name="bench-sampler", daemon=True).start()
+
+    def _sample(self) -> None:
+        assert self.running is not None
+        while True:
+            self.peak = max(self.peak, self.running.pool.in_flight)
+            time.sleep(0.005)
+
+    def answer(self, request: tuple[Any, ...]) -> Any:
+        """One request from the parent."""
+        running = self.running
+        match request:
+            case ("idle", seconds):
+                # How soon the listener threads are all free again (hand-offs are not theirs).
+                if running is None:
+                    return True
+                return poll_until(lambda: not running.pool.in_flight, seconds, interval=0.005)
+            case ("report",):
+                report = {"cpu": time.process_time(), "logged": dict(self.log.counts)}
+                if running is None:
+                    return report
+                peak, self.peak = self.peak, 0
+                return {
+                    **report,
+                    "listeners_peak": peak,
+                    "handoffs_waiting": running.ctx.background.in_flight,
+                }
+            case ("stored",):
+                assert running is not None
+                return _stored_answers(running)
+        raise ValueError(f"unknown request {request!r}")
 
 
-def serve(spec: Spec, conn: Connection) -> None:
-    """Child process: set up, send `Ready`, then answer the parent until it says stop."""
+def serve(spec: Spec, conn: Connection, slack_conn: Connection | None) -> None:
+    """Child process: set up, send `Ready`, then answer the parent until it says stop.
+
+    `slack_conn` leads to the app's stand-in (None for the bare Bolt).
+    """
     began = time.monotonic()
     # waitress warns "Task queue depth is N" whenever requests wait for a thread: by design here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     log = _Counting()  # the app's warnings are counted (and reported), not printed
     logging.getLogger().addHandler(log)
-    running = slack = None
+    running = None
     with ExitStack() as stack:
         try:
             settings = Settings(_env_file=None)
@@ -234,20 +249,19 @@ def serve(spec: Spec, conn: Connection) -> None:
                 )
                 ready = Ready(url, None, {}, time.monotonic() - began)
             else:
-                slack = stack.enter_context(FakeSlack(team_id=TEAM_ID))
-                assert spec.database_url is not None
-                running = RunningApp(slack, spec.database_url).start()  # real waits
+                assert spec.database_url is not None and slack_conn is not None
+                slack = SlackStandIn.connect(TEAM_ID, slack_conn)
+                # The app reads only the stand-in's address (Web API and response_url base).
+                running = RunningApp(slack, spec.database_url).start()  # type: ignore[arg-type]
                 dms = _set_up(running, slack, spec)
                 if spec.ratelimit_everything:
-                    for method in RATE_LIMITED_METHODS:
-                        slack.fail(
-                            method, "ratelimited", times=None, retry_after=RETRY_AFTER_SECONDS
-                        )
+                    slack.refuse(RATE_LIMITED_METHODS, RETRY_AFTER_SECONDS)
                 ready = Ready(running.url, slack.base_url, dms, time.monotonic() - began)
         except Exception:
             conn.send(("error", traceback.format_exc()))
             return
         conn.send(("ready", ready))
+        watch = _Watch(running, log)
         while True:
             try:
                 request = conn.recv()
@@ -256,7 +270,7 @@ def serve(spec: Spec, conn: Connection) -> None:
             if request == ("stop",):
                 break
             try:
-                conn.send(("ok", _answer(request, running, slack, log)))
+                conn.send(("ok", watch.answer(request)))
             except Exception:
                 conn.send(("error", traceback.format_exc()))
         if running is not None and running.ctx.background.in_flight:
@@ -270,17 +284,44 @@ def serve(spec: Spec, conn: Connection) -> None:
 
 # --- the parent's handle -----------------------------------------------------------------------
 class Served:
-    """A target running in its own process."""
+    """A target running in its own process, and the app's Slack stand-in in another."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        self._slack = SlackProcess(TEAM_ID) if spec.kind == "app" else None
         context = multiprocessing.get_context("spawn")
         self._conn, theirs = context.Pipe()
-        self._process = context.Process(target=serve, args=(spec, theirs), daemon=True)
+        slack_conn = self._slack.for_server if self._slack is not None else None
+        self._process = context.Process(target=serve, args=(spec, theirs, slack_conn), daemon=True)
         self._process.start()
         theirs.close()
+        if slack_conn is not None:
+            slack_conn.close()
         self._ready: Ready | None = None
         self._stopped = False
+
+    def report(self) -> dict[str, Any]:
+        """The server's report; for the app, with the stand-in's beside it.
+
+        `cpu` is the server process's alone; `slack_cpu` the stand-in's, `ratelimited` the
+        calls it refused, `responses` its response_url posts by text.
+        """
+        report = self.ask("report")
+        if self._slack is None:
+            return report
+        slack = self._slack.handle.report()
+        return {
+            **report,
+            "slack_cpu": slack["cpu"],
+            "slack_calls": slack["calls"],
+            "ratelimited": slack["ratelimited"],
+            "responses": slack["responses"],
+        }
+
+    def told(self, text: str) -> set[int]:
+        """The burst's clicks (by key) whose response_url the app sent `text`."""
+        assert self._slack is not None, "the bare Bolt has no stand-in"
+        return self._slack.handle.told(text)
 
     def ready(self, timeout: float = 300.0) -> Ready:
         """Wait for the process to finish setting up; its `Ready`."""
@@ -308,7 +349,8 @@ class Served:
             raise RuntimeError(f"{self.spec.label}: the server process died") from None
 
     def stop(self) -> None:
-        """Stop the process (killed if it does not end within 20 s); again: nothing."""
+        """Stop the process (killed if it does not end within 20 s), then the stand-in's;
+        again: nothing."""
         if self._stopped:
             return
         self._stopped = True
@@ -319,6 +361,8 @@ class Served:
             self._process.terminate()
             self._process.join(5)
         self._conn.close()
+        if self._slack is not None:  # after the app: it may post to the stand-in until it ends
+            self._slack.stop()
 
 
 @contextmanager

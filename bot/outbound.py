@@ -111,6 +111,11 @@ class Pacer:
             self._tokens = 0.0
             self.rate = max(self.min_rate, self.rate * 0.8)
 
+    def held_for(self) -> float:
+        """Seconds until Slack's last Retry-After for this method runs out (0 when none)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
+
     def succeeded(self) -> None:
         """A call went through: recover the rate slowly."""
         with self._lock:
@@ -134,6 +139,7 @@ class Caller:
         self.client = client
         self._rates = {**DEFAULT_RATES, **(rates or {})}
         self._pacers: dict[str, Pacer] = {}
+        self._pacers_lock = threading.Lock()
         self._max_waits = max_rate_limit_waits
         self._retries = server_error_retries
         self._backoff = backoff
@@ -142,12 +148,25 @@ class Caller:
 
     def pacer(self, method: str) -> Pacer:
         """The pacer for one method (created on first use)."""
-        if method not in self._pacers:
-            rate = self._rates.get(method, self._rates["default"])
-            self._pacers[method] = Pacer(
-                rate, burst=max(1, int(rate)), sleep=self._sleep, clock=self._clock
-            )
-        return self._pacers[method]
+        with self._pacers_lock:
+            if method not in self._pacers:
+                rate = self._rates.get(method, self._rates["default"])
+                self._pacers[method] = Pacer(
+                    rate, burst=max(1, int(rate)), sleep=self._sleep, clock=self._clock
+                )
+            return self._pacers[method]
+
+    def held_for(self, method: str) -> float:
+        """Seconds Slack asked us to wait before calling `method` again (0 when it did not).
+
+        Listeners read this before a call they cannot wait for (`views.open` on a 3-second
+        trigger) and answer "slow down" at once instead of calling into a Retry-After.
+        """
+        return self.pacer(method).held_for()
+
+    def slack_said_wait(self, method: str, seconds: float) -> None:
+        """Record a Retry-After met outside this caller (a listener's own call)."""
+        self.pacer(method).pause(seconds)
 
     def call(self, method: str, **params: Any) -> CallResult:
         """Call `method`, waiting out 429s and retrying 5xx, and classify what happened."""
@@ -169,8 +188,7 @@ class Caller:
                     limited += 1
                     self.ratelimited += 1
                     waits += 1
-                    retry_after = _retry_after(exc.response.headers)
-                    pacer.pause(retry_after)
+                    pacer.pause(retry_after(exc.response.headers))
                     if waits > self._max_waits:
                         return CallResult(Outcome.RETRY, error="ratelimited", rate_limited=limited)
                     continue
@@ -215,7 +233,8 @@ DEFAULT_RATES: dict[str, float] = {
 }
 
 
-def _retry_after(headers: Any) -> float:
+def retry_after(headers: Any) -> float:
+    """Seconds from a 429's Retry-After header (at least 1)."""
     value = None
     if headers is not None:
         value = headers.get("Retry-After") or headers.get("retry-after")

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.context import AppContext
 from bot.sandbox import FakeSlack
 from bot.sandbox.running import RunningApp
+from bot.settings import load_settings
 from bot.storage import migrations
 from bot.storage.db import make_engine
 from bot.storage.models import Base
@@ -181,6 +183,22 @@ def slack() -> Iterator[FakeSlack]:
         fake.add_user("U0OWNER", name="Olivia Owner", tz="America/New_York")
         fake.add_user("U0MEMBER1", name="Mo Member", tz="Europe/Berlin")
         yield fake
+
+
+@pytest.fixture
+def app_context(database_url: str, slack: FakeSlack) -> Iterator[AppContext]:
+    """The app's context (settings, database, hand-off threads) on the test's database, its
+    Web API calls going to the stand-in; no Bolt app, no server."""
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test",
+        slack_app_token="",
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+    )
+    context = AppContext.create(settings)
+    yield context
+    context.close()
 
 
 @pytest.fixture

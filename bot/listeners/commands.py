@@ -14,8 +14,8 @@ from bot.blocks import diagnosis as diagnosis_blocks
 from bot.blocks.common import Message, quote_user_text
 from bot.context import AppContext
 from bot.ids import COMMAND
-from bot.listeners import home, setup, workflows
-from bot.listeners.guard import guarded
+from bot.listeners import setup, workflows
+from bot.listeners.guard import guarded, not_held
 from bot.parsing import parse_future_date, split_command
 from bot.scheduling.calendar import zone
 from bot.services import members, owner, pulse, reference
@@ -40,9 +40,9 @@ def atlas_command(ack: Ack, command: dict[str, Any], client: WebClient, ctx: App
         return
     handler = SUBCOMMANDS.get(word)
     reply = handler(ctx, command, rest) if handler is not None else _reference(ctx, command)
+    # The Home tab shows the pause state too; it is built afresh whenever it is opened
+    # (app_home_opened), so a command typed in a channel has no tab to refresh.
     ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-    if word in ("pause", "resume"):  # the Home tab shows the pause state
-        home.refresh(ctx, slack_team_id=command.get("team_id", ""), user_id=command["user_id"])
 
 
 def _reference(ctx: AppContext, command: dict[str, Any]) -> Message:
@@ -69,6 +69,7 @@ def _reference(ctx: AppContext, command: dict[str, Any]) -> Message:
 
 def _check(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
     """Open the self-assessment for the owner's team."""
+    not_held(ctx)
     owned = owner.owned(db=ctx.db, **_ids(command))
     if not owned:
         reply = member.text_reply(

@@ -24,8 +24,9 @@ from slack_bolt.kwargs_injection.args import Args
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import error_modal
-from bot.context import ACK_BUDGET_SECONDS, CONTEXT_KEY, RECEIVED_KEY
+from bot.context import ACK_BUDGET_SECONDS, CONTEXT_KEY, RECEIVED_KEY, AppContext
 from bot.errors import new_error_id
+from bot.outbound import retry_after
 from bot.storage.db import Budget, BudgetExceeded, budget
 
 log = logging.getLogger("bot.errors")
@@ -65,7 +66,11 @@ def guarded(listener: Callable[..., Any]) -> Callable[[Args], None]:
             except BudgetExceeded:
                 log.warning("listener %s ran out of time; nothing was saved", listener.__name__)
                 tell_user(args, SLOW_MESSAGE)
+            except HeldBySlack as exc:
+                log.info("listener %s: %s is held by a Retry-After", listener.__name__, exc)
+                tell_user(args, BUSY_MESSAGE)
             except SlackApiError as exc:
+                _remember_retry_after(args, exc)
                 message = _slack_refusal(exc)
                 if message is None:
                     _failed(args, listener)
@@ -108,6 +113,29 @@ def _argument(args: Args, name: str, limit: Budget) -> Any:
 
 def _unreachable(**message: Any) -> None:
     log.info("no response_url to reply with %r", str(message.get("text", ""))[:80])
+
+
+def _remember_retry_after(args: Args, exc: SlackApiError) -> None:
+    """A 429 on a listener's own call: every caller of that method waits it out from now."""
+    response = exc.response
+    if getattr(response, "status_code", 0) != 429:
+        return
+    method = str(getattr(response, "api_url", "")).rstrip("/").rsplit("/", 1)[-1]
+    ctx = args.context.get(CONTEXT_KEY)
+    if method and ctx is not None:
+        ctx.caller.slack_said_wait(method, retry_after(response.headers))
+
+
+class HeldBySlack(Exception):
+    """Slack asked us to wait before calling this method again: the person is told to retry."""
+
+
+def not_held(ctx: AppContext, method: str = "views.open") -> None:
+    """Before a call a listener cannot wait for: raise `HeldBySlack` (the person gets "slow
+    down" in the ack itself) while a Retry-After for `method` is still running, rather than
+    calling into it."""
+    if ctx.caller.held_for(method) > 0:
+        raise HeldBySlack(method)
 
 
 def _error(exc: SlackApiError) -> str:

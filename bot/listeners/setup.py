@@ -15,7 +15,7 @@ from bot.blocks.common import Message, error_modal, quote_user_text, read_inputs
 from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.listeners import home
-from bot.listeners.guard import guarded
+from bot.listeners.guard import guarded, not_held
 from bot.outbound import Outcome
 from bot.payloads import SetupMeta, decode_id
 from bot.services import setup
@@ -35,6 +35,7 @@ def on_button(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, ctx: AppContext
 ) -> None:
     """ "Set up a team" / "Edit setup" from the Home tab or a message."""
+    not_held(ctx)
     ack()
     user = (body.get("user") or {}).get("id", "")
     team_id = decode_id(action.get("value"))
@@ -72,6 +73,7 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], ctx: AppCont
 
 def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
     """`/atlas setup` edits the team you own (or creates one); `/atlas setup new` adds one."""
+    not_held(ctx)
     user, slack_team = command.get("user_id", ""), command.get("team_id", "")
     rest = (command.get("text") or "").split(maxsplit=1)[1:] or [""]
     wanted = rest[0].strip()

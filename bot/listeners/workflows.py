@@ -14,7 +14,7 @@ from bot.blocks import workflows as blocks
 from bot.blocks.common import Message, quote_user_text, read_inputs
 from bot.context import AppContext
 from bot.ids import COMMAND, ActionId, CallbackId
-from bot.listeners.guard import guarded
+from bot.listeners.guard import guarded, not_held
 from bot.outbound import Outcome
 from bot.payloads import WorkflowMeta, decode_id
 from bot.services import workflows
@@ -39,6 +39,7 @@ def register(app: App) -> None:
 def on_add(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, ctx: AppContext
 ) -> None:
+    not_held(ctx)
     ack()
     user, slack_team = _who(body)
     team_id = decode_id(action.get("value"))
@@ -53,6 +54,7 @@ def on_edit(
     respond: Respond,
     ctx: AppContext,
 ) -> None:
+    not_held(ctx)
     ack()
     user, slack_team = _who(body)
     found = _workflow(ctx, action)
@@ -143,6 +145,7 @@ def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClien
         )
         return
     if verb == "add":
+        not_held(ctx)
         ack()
         _open(ctx, client, command["trigger_id"], slack_team, user, team_id=teams[0][0])
         return
@@ -169,6 +172,7 @@ def command(ctx: AppContext, ack: Ack, command: dict[str, Any], client: WebClien
                 ),
             )
             return
+        not_held(ctx)
         ack()
         _open(
             ctx,

@@ -21,6 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+# A unit of work that starts with less of its budget left than this is refused at once: under
+# load it would most likely run out before its commit and roll back, work wasted for nothing.
+MIN_WORK_SECONDS = 0.2
 # How long a unit of work with no budget waits for SQLite's write lock.
 SQLITE_BUSY_MS = 30_000
 # PostgreSQL error codes of a lock wait or a statement cut short by our timeouts.
@@ -112,8 +115,8 @@ class Database:
         raises `BudgetExceeded`.
         """
         limit = current_budget()
-        if limit is not None and limit.remaining() <= 0:
-            raise BudgetExceeded
+        if limit is not None and limit.remaining() < MIN_WORK_SECONDS:
+            raise BudgetExceeded  # too little left to finish: refuse now, not after the work
         session = self._sessions()
         session.info["budget"] = limit
         try:

@@ -22,6 +22,7 @@ from bot.sandbox.running import RunningApp
 from bot.sandbox.signer import wsgi_transport
 from bot.scheduling.tick import tick
 from bot.services import pulse, teams
+from tests.logs import json_lines
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday afternoon
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -48,15 +49,8 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 @pytest.fixture
 def request_lines() -> Iterator[io.StringIO]:
     """What the JSON handler writes for the request log, for the length of the test."""
-    stream = io.StringIO()
-    handler = observability.log_handler("json", stream)
-    logger = logging.getLogger("bot.requests")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield stream
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with json_lines("bot.requests") as stream:
+        yield stream
 
 
 def lines_of(stream: io.StringIO) -> list[dict[str, Any]]:

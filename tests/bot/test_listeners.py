@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,22 +13,11 @@ from bot.context import AppContext
 from bot.listeners import commands, diagnosis_actions, pulse_actions
 from bot.sandbox import FakeSlack
 from bot.services import pulse_answers
-from bot.settings import load_settings
 
 
 @pytest.fixture
-def ctx(database_url: str, slack: FakeSlack) -> Iterator[AppContext]:
-    settings = load_settings(
-        _env_file=None,
-        slack_bot_token="xoxb-unit",
-        slack_app_token="",
-        slack_api_url=slack.api_url,
-        database_url=database_url,
-    )
-    context = AppContext.create(settings)
-    yield context
-    context.background.shutdown()
-    context.db.dispose()
+def ctx(app_context: AppContext) -> AppContext:
+    return app_context
 
 
 class Replies:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -22,11 +21,11 @@ from bot import observability
 from bot.context import AppContext
 from bot.listeners.pool import ListenerPool
 from bot.polling import poll_until
-from bot.sandbox import FakeSlack
 from bot.sandbox.signer import post_raw, wsgi_transport
 from bot.scheduling.runner import Ticker
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import Database
+from tests.logs import json_lines
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 
@@ -150,30 +149,14 @@ def test_a_request_is_named_by_its_command_action_callback_or_event(
 
 # --- scheduler health ------------------------------------------------------------------------
 @pytest.fixture
-def ctx(database_url: str, slack: FakeSlack) -> Iterator[AppContext]:
-    settings = load_settings(
-        _env_file=None,
-        slack_bot_token="xoxb-test",
-        slack_app_token="",
-        slack_api_url=slack.api_url,
-        database_url=database_url,
-    )
-    context = AppContext.create(settings)
-    yield context
-    context.db.dispose()
+def ctx(app_context: AppContext) -> AppContext:
+    return app_context
 
 
 @pytest.fixture
 def job_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = observability.log_handler("json", stream)
-    logger = logging.getLogger("bot.jobs")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield stream
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with json_lines("bot.jobs") as stream:
+        yield stream
 
 
 def _scheduler_health(ticker: Ticker, ctx: AppContext) -> Callable[..., Any]:
