@@ -24,12 +24,23 @@ class Stopped(Exception):
     """The app is shutting down: work waiting on Slack gives up instead of holding the exit."""
 
 
-def interruptible_sleep(stopping: threading.Event) -> Callable[[float], None]:
-    """A `time.sleep` for paced callers that raises `Stopped` as soon as `stopping` is set."""
+def interruptible_sleep(
+    stopping: threading.Event, *, slice_seconds: float = 0.1
+) -> Callable[[float], None]:
+    """A `time.sleep` for paced callers that raises `Stopped` soon after `stopping` is set.
+
+    It sleeps in short slices rather than in `Event.wait(timeout)`, whose timeout some
+    clock-faking tools never let run out.
+    """
 
     def sleep(seconds: float) -> None:
-        if stopping.wait(seconds):
-            raise Stopped
+        deadline = time.monotonic() + seconds
+        while not stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, slice_seconds))
+        raise Stopped
 
     return sleep
 

@@ -22,6 +22,7 @@ from bot.sandbox.running import RunningApp
 from bot.sandbox.signer import wsgi_transport
 from bot.scheduling.tick import tick
 from bot.services import pulse, teams
+from tests.conftest import needs_real_timed_waits
 from tests.logs import json_lines
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday afternoon
@@ -183,6 +184,7 @@ class SocketStandIn:
         self.sent.append(response)
 
 
+@needs_real_timed_waits
 def test_a_socket_mode_command_is_acked_logged_and_counted(
     running: RunningApp, request_lines: io.StringIO
 ) -> None:

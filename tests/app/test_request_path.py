@@ -133,19 +133,18 @@ def test_an_acknowledged_answer_is_already_stored(
     env.tick(MONDAY)
     ana = Person("UANA", slack, running.sender())
     # The database is busy for a moment (well inside the budget) when the click arrives.
-    release = threading.Event()
+    locked = threading.Event()
 
     def hold() -> None:
         with write_lock(running.database_url):
-            release.wait(ACK_BUDGET_SECONDS / 4)
+            locked.set()
+            time.sleep(ACK_BUDGET_SECONDS / 4)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    try:
-        reply = ana.answer("ai_frequency", "daily")
-    finally:
-        release.set()
-        holder.join()
+    assert locked.wait(10)
+    reply = ana.answer("ai_frequency", "daily")
+    holder.join()
     assert reply.status == 200
     assert _answers(env, "UANA") == ["ai_frequency"]  # read as soon as the 200 arrived
 

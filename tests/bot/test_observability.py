@@ -25,6 +25,7 @@ from bot.sandbox.signer import post_raw, wsgi_transport
 from bot.scheduling.runner import Ticker
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import Database
+from tests.conftest import needs_real_timed_waits
 from tests.logs import json_lines
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -287,6 +288,7 @@ def test_the_health_server_answers_over_http_and_port_0_turns_it_off(
         server.stop()
 
 
+@needs_real_timed_waits
 def test_socket_mode_is_unhealthy_until_its_socket_is_connected(ctx: AppContext) -> None:
     client = SocketModeClient(app_token="xapp-test")
     try:
