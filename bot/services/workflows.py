@@ -211,13 +211,7 @@ def remove(
     followup: diagnosis.Followup | None = None,
 ) -> WorkflowView:
     """Archive a workflow (it stops counting); `restore` undoes it."""
-    with db.unit_of_work() as session:
-        record = _editable(session, workflow_id, by)
-        record.archived_at = now
-        done = _view(record)
-    if followup is not None:
-        followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
-    return done
+    return _archive(db, workflow_id, by, now, followup, archived=True)
 
 
 def restore(
@@ -229,12 +223,28 @@ def restore(
     followup: diagnosis.Followup | None = None,
 ) -> WorkflowView:
     """Undo a removal."""
+    return _archive(db, workflow_id, by, now, followup, archived=False)
+
+
+def _archive(
+    db: Database,
+    workflow_id: int,
+    by: str,
+    now: datetime,
+    followup: diagnosis.Followup | None,
+    *,
+    archived: bool,
+) -> WorkflowView:
     with db.unit_of_work() as session:
         record = _editable(session, workflow_id, by)
-        clash = rituals.workflow_named(session=session, team_id=record.team_id, name=record.name)
-        if clash is not None and clash.id != record.id:
-            raise WorkflowError({"name": f"Another workflow is now called {record.name}."})
-        record.archived_at, record.updated_at = None, now
+        if archived:
+            record.archived_at = now
+        else:
+            name = record.name
+            clash = rituals.workflow_named(session=session, team_id=record.team_id, name=name)
+            if clash is not None and clash.id != record.id:
+                raise WorkflowError({"name": f"Another workflow is now called {name}."})
+            record.archived_at, record.updated_at = None, now
         done = _view(record)
     if followup is not None:
         followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
