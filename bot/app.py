@@ -134,19 +134,36 @@ def _with_context(ctx: AppContext) -> Callable[..., None]:
     return attach
 
 
+class WorkspaceNotServed(Exception):
+    """A request from a workspace that never installed the app, or has removed it."""
+
+
+NOT_SERVED_MESSAGE = (
+    "Adoption Atlas isn't installed in this workspace, so it can't help here. "
+    "Ask a workspace admin to install it if your team would like to use it."
+)
+
+
 def _authorizer(ctx: AppContext):
     token = ctx.settings.slack_bot_token
     assert token is not None
 
     def authorize(enterprise_id: str | None, team_id: str | None, logger: Any) -> AuthorizeResult:
-        """Authorize from our own records: no Web API call on the request path."""
-        info = ctx.workspaces.get(team_id) if team_id else None
+        """Authorize from our own records: no Web API call on the request path, and only for a
+        workspace recorded as installed (by `identify()` or `atlas-bot team create`).
+
+        The token is this installation's: serving another workspace with it would let anyone
+        who can sign a request act on the installed workspace's people.
+        """
+        info = ctx.workspaces.find(team_id) if team_id else None
+        if info is None or not info.active:
+            raise WorkspaceNotServed(team_id)
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id,
             bot_token=token.get_secret_value(),
-            bot_user_id=info.bot_user_id if info else None,
-            bot_id=info.bot_id if info else None,
+            bot_user_id=info.bot_user_id,
+            bot_id=info.bot_id,
         )
 
     return authorize
@@ -177,6 +194,15 @@ def _last_resort(error: Exception, body: dict[str, Any], logger: logging.Logger)
     """What fails around the listeners (middleware, authorize): a slash command gets a clear
     ephemeral reply; anything else a 503, which Slack shows as a failure (and retries, for an
     event), since nothing was done."""
+    if isinstance(error, WorkspaceNotServed):
+        # Nothing was done and nothing is recorded; a command gets a polite word, anything
+        # else a plain 200 so that Slack does not retry it.
+        logger.info("request from a workspace not served (%s) ignored", error)
+        if isinstance(body, dict) and body.get("command"):
+            return BoltResponse(
+                status=200, body={"response_type": "ephemeral", "text": NOT_SERVED_MESSAGE}
+            )
+        return BoltResponse(status=200, body="")
     if isinstance(error, BudgetExceeded):
         logger.warning("the database did not answer in time before a listener could run")
         text = guard.SLOW_MESSAGE

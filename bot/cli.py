@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from sqlalchemy import Engine
 
+    from bot.context import AppContext
+
 log = logging.getLogger("atlas-bot")
 
 # Socket Mode's first connection: wait 1 s after a failed try, doubling up to a minute.
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_parser(sub)
     sub.add_parser("scheduler", help="run the pulse scheduler (one process per deployment)")
 
+    purge = sub.add_parser(
+        "purge", help="unlink or delete per-person rows older than ATLAS_RETENTION_DAYS now"
+    )
+    purge.add_argument(
+        "--days", type=_days, help="keep this many days instead of ATLAS_RETENTION_DAYS"
+    )
+
     diagnose = sub.add_parser("diagnose", help="run the diagnosis now and alert the owner")
     which = diagnose.add_mutually_exclusive_group(required=True)
     which.add_argument("--team", type=int, help="the team's id")
@@ -69,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if not 30 <= days <= 36500:
+        raise argparse.ArgumentTypeError("keep between 30 and 36500 days")
+    return days
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -90,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(settings, args)
         if args.command == "scheduler":
             return _scheduler(settings)
+        if args.command == "purge":
+            return _purge(settings, args)
         if args.command == "diagnose":
             return _diagnose(settings, args)
         if args.command == "pulse":
@@ -146,6 +167,28 @@ def _scheduler(settings: Settings) -> int:
     return 0
 
 
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    """The nightly retention purge, by hand."""
+    from bot.services import retention
+    from bot.services.pulse import utcnow
+    from bot.storage.db import Database
+
+    days = args.days or settings.atlas_retention_days
+    db = Database.from_url(settings.database_url, secret_key=settings.secret_key)
+    try:
+        report = retention.purge(db=db, now=utcnow(), days=days)
+    finally:
+        db.dispose()
+    print(
+        f"kept {days} days (cutoff {report.cutoff:%Y-%m-%d %H:%M} UTC): "
+        f"{report.pulses_unlinked} pulse deliveries unlinked, {report.rsvps} office-hours replies "
+        f"deleted, {report.check_ins} check-ins cleared of names, "
+        f"{report.memberships_removed} past memberships deleted"
+        + (f"; failed for teams {report.failed_teams}" if report.failed_teams else "")
+    )
+    return 1 if report.failed_teams else 0
+
+
 def _diagnose(settings: Settings, args: argparse.Namespace) -> int:
     from bot.context import AppContext
     from bot.services import diagnosis
@@ -184,12 +227,12 @@ def _pulse_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN")
     token = settings.slack_bot_token
     assert token is not None
-    db = Database.from_url(settings.database_url)
+    db = Database.from_url(settings.database_url, secret_key=settings.secret_key)
     caller = Caller(make_web_client(settings, token.get_secret_value(), retries=False))
     try:
         if args.now:
             started = pulse.start_now(db=db, team_id=args.team, now=utcnow())
-            verb = "started" if started.created else "reopened"
+            verb = "started" if started.created else "left closed" if started.closed else "reused"
             print(f"round {started.round_id} of {started.local_date} {verb}")
         report = TickReport()
         run_team(
@@ -247,6 +290,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if http:
             from bot.web import HttpServer, SlackWsgi
 
+            if not identified:
+                # Only recorded workspaces are served: keep asking Slack who we are.
+                ctx.background.submit(_identify_until_done, ctx)
+
             secret = settings.slack_signing_secret
             assert secret is not None
             wsgi = SlackWsgi(app, signing_secret=secret.get_secret_value(), db=ctx.db)
@@ -280,6 +327,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         ctx.close()  # hand-offs waiting on Slack give up: the exit does not hang on them
     return 0
+
+
+def _identify_until_done(ctx: AppContext) -> None:
+    """Retry auth.test with backoff (1 s doubling to a minute) until the workspace is recorded."""
+    from bot.app import identify
+    from bot.background import interruptible_sleep
+
+    sleep, delay = interruptible_sleep(ctx.stopping), 1.0
+    while not identify(ctx):
+        sleep(delay)
+        delay = min(delay * 2, 60.0)
+    log.info("identified the workspace with Slack")
 
 
 def _require_migrated(settings: Settings, engine: Engine) -> None:

@@ -51,7 +51,7 @@ class AppContext:
     @classmethod
     def create(cls, settings: Settings, db: Database | None = None) -> AppContext:
         """Open the database named by the settings (unless given one) and an empty cache."""
-        db = db or Database.from_url(settings.database_url)
+        db = db or Database.from_url(settings.database_url, secret_key=settings.secret_key)
         return cls(settings=settings, db=db, workspaces=WorkspaceCache(db))
 
     @cached_property

@@ -12,7 +12,8 @@ class ActionId(enum.StrEnum):
 
     SHOW_MODE = "atlas.show_mode"
     PULSE_ANSWER = "pulse.answer"  # followed by .<question id>[.<option key>]
-    DELETE_MY_ANSWERS = "me.delete_answers"
+    DELETE_MY_ANSWERS = "me.delete_answers"  # deletes all of the person's data, not only answers
+    EXPORT_MY_DATA = "me.export_data"
     FINDING_ACK = "finding.ack"
     FINDING_SNOOZE = "finding.snooze"
     FINDING_NOT_APPLICABLE = "finding.not_applicable"

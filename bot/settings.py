@@ -25,6 +25,10 @@ HELP = {
     "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///data/atlas.db or postgresql://user@host/db",
     "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
     "ATLAS_DATA_DIR": "a writable directory for the embedded SQLite database",
+    "ATLAS_RETENTION_DAYS": "how many days per-person rows are kept, 30 to 36500 (default 400)",
+    "ATLAS_SECRET_KEY": "a Fernet key that seals confidential answers until their round closes; "
+    'make one with python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"',
 }
 
 
@@ -46,6 +50,8 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # Seals confidential pulse answers while their round is open (docs/security.md).
+    atlas_secret_key: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = ""
     atlas_data_dir: Path = Path("data")
@@ -60,6 +66,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"] = "auto"
     # /healthz and /metrics of Socket Mode and the scheduler (HTTP mode serves its own); 0: off.
     health_port: int = Field(default=9090, ge=0, le=65535)
+    # Days per-person rows are kept; the nightly purge unlinks or deletes older ones
+    # (docs/security.md, "Your data"). Published figures stay.
+    atlas_retention_days: int = Field(default=400, ge=30, le=36500)
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -71,7 +80,13 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "atlas_secret_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -81,6 +96,15 @@ class Settings(BaseSettings):
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("atlas_secret_key")
+    @classmethod
+    def _secret_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.storage.sealing import valid_key  # cryptography only when a key is set
+
+        if value is not None and not valid_key(value.get_secret_value().strip()):
+            raise ValueError("must be a Fernet key: 32 bytes in URL-safe base64 (44 characters)")
         return value
 
     @field_validator("slack_app_token")
@@ -115,6 +139,12 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         """Socket Mode is used whenever an app-level token is configured."""
         return self.slack_app_token is not None
+
+    @property
+    def secret_key(self) -> str | None:
+        """ATLAS_SECRET_KEY as text, or None when it is not set."""
+        key = self.atlas_secret_key
+        return key.get_secret_value().strip() if key is not None else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -102,7 +102,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     db: Database | None = None
     try:
-        db = Database.from_url(settings.database_url)
+        db = Database.from_url(settings.database_url, secret_key=settings.secret_key)
         return _ACTIONS[args.team_command](db, settings, args)
     except CliError as exc:
         print(f"atlas-bot team: {exc}", file=sys.stderr)

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot import observability
+from bot import observability, replay
 from bot.context import ACK_BUDGET_SECONDS, RECEIVED_KEY
 from bot.errors import new_error_id
 from bot.observability import RequestLine
@@ -42,6 +42,7 @@ class SlackWsgi:
         self.app = app
         self.db = db
         self.verifier = SignatureVerifier(signing_secret)
+        self.replays = replay.ReplayGuard(db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # The request's time budget counts from its arrival (waitress stamps it before it
@@ -106,15 +107,22 @@ class SlackWsgi:
         problem = payload_problem(request.body)
         if problem is not None:
             return _plain(start_response, 400, f"Malformed payload: {problem}")
+        ticket = replay.Ticket(replayed=False)
         try:
             # What Bolt does before a listener runs (authorize, middleware) keeps to the budget
             # too; a listener's own thread gets its own (bot/listeners/guard.py).
             with budget(received + ACK_BUDGET_SECONDS):
+                # A signed request seen before is a replay: answered, never dispatched.
+                ticket = self.replays.admit(headers)
+                if ticket.replayed:
+                    return _bolt(start_response, replay.ignored(request.body))
                 response = self.app.dispatch(request)
         except Exception:
+            ticket.release()
             error_id = new_error_id()
             log.exception("dispatch failed (error id %s)", error_id)
             return _plain(start_response, 503, f"Temporarily unavailable (error id {error_id})")
+        ticket.settle(response.status)
         return _bolt(start_response, response)
 
     def _signed(self, body: str, headers: dict[str, str]) -> bool:

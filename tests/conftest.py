@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from bot.context import AppContext
 from bot.sandbox import FakeSlack
-from bot.sandbox.running import RunningApp
+from bot.sandbox.running import SANDBOX_SECRET_KEY, RunningApp
 from bot.settings import load_settings
 from bot.storage import migrations
 from bot.storage.db import make_engine
@@ -202,6 +202,7 @@ def app_context(database_url: str, slack: FakeSlack) -> Iterator[AppContext]:
         slack_app_token="",
         slack_api_url=slack.api_url,
         database_url=database_url,
+        atlas_secret_key=SANDBOX_SECRET_KEY,
     )
     context = AppContext.create(settings)
     yield context

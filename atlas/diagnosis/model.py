@@ -1,7 +1,8 @@
 """The plain data the diagnosis works on (a team snapshot) and produces (findings).
 
-A snapshot holds aggregates only, plus the individual usage of the named roles whose own use
-is the signal (AI lead, executive sponsor). Nothing here knows about Slack or a database.
+A snapshot holds aggregates only, plus the individual usage of the people whose own use is the
+signal (AI lead, executive sponsor, a workflow's owner), and of those only the answers given
+under the pulse's notice for that role. Nothing here knows about Slack or a database.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ class Status(enum.StrEnum):
     NOT_ENOUGH_DATA = "not_enough_data"
 
 
+class Notice(enum.StrEnum):
+    """A role whose pulse said that its holder's usage answer is read on its own, for the role.
+
+    The answer is stored with the notices its person was shown; a rule reads a person's answer
+    for a role only when that role's notice is among them.
+    """
+
+    AI_LEAD = "ai_lead"
+    EXECUTIVE_SPONSOR = "executive_sponsor"
+    WORKFLOW_OWNER = "workflow_owner"
+
+
 class Source(enum.StrEnum):
     """Where a finding comes from."""
 
@@ -38,8 +51,8 @@ class RoundStats:
     `answers[question_id][option_key]` counts respondents who chose an option (a multi-select
     counts each chosen option). `go_to[user_id]` counts how many named that person as their AI
     help. `role_usage[role]` is the `ai_frequency` option key the AI lead / executive sponsor
-    chose ("none", "few", "several", "daily"), only when they answered. `confidential` holds the
-    tallies of confidential questions.
+    chose ("none", "few", "several", "daily"), only when they answered under the pulse's notice
+    for that role (`Notice`). `confidential` holds the tallies of confidential questions.
     """
 
     local_date: date
@@ -61,7 +74,8 @@ class Workflow:
     shipped_on: date | None
     minutes_before: int | None  # the baseline; None when nobody measured it
     minutes_after: int | None
-    owner_uses_it: bool | None = None  # from the owner's own pulse answers when known
+    # From the owner's latest usage answer given under the workflow-owner notice; None if none.
+    owner_uses_it: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.common import Message, escape, to_dicts
+from bot.blocks.common import Message, to_dicts, user_text
 from bot.ids import ActionId
 
 ON_TRACK = (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
@@ -98,7 +98,7 @@ def check_in(view: CheckInView) -> Message:
         HeaderBlock(text="Your weekly check-in"),
         SectionBlock(
             text=_md(
-                f"Two quick questions about *{escape(view.team)}* for the week of "
+                f"Two quick questions about *{user_text(view.team)}* for the week of "
                 f"{view.week_of:%a %-d %b}. Any owner's answer counts."
             )
         ),
@@ -126,7 +126,7 @@ def check_in(view: CheckInView) -> Message:
             ),
         ]
     blocks.append(_context(WHY))
-    text = f"Weekly check-in for {escape(view.team)}: is the rollout on track? Anything shipped?"
+    text = f"Weekly check-in for {user_text(view.team)}: is the rollout on track? Anything shipped?"
     return Message(text=text[:3000], blocks=to_dicts(blocks))
 
 

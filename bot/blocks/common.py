@@ -29,20 +29,54 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
+# Zero-width characters and the bidirectional controls (RTL override and friends): invisible,
+# they can hide or reorder what a name seems to say ("exe.txt" shown as "txt.exe").
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+NAME_CHARS = 80  # a team, workflow, tool or holiday name as shown: storage keeps 80 too
+ELLIPSIS = "…"
+
+
+def user_text(value: object, limit: int | None = NAME_CHARS) -> str:
+    """Text a member supplied, safe to put in any mrkdwn or plain_text field.
+
+    `&`, `<` and `>` become Slack's entities, so `<!channel>`, `<@U123>` and `<https://…|…>`
+    show as the characters typed, never as a broadcast, a mention or a link; control,
+    zero-width and bidirectional-control characters are dropped; and the result, entities
+    counted, is at most `limit` characters (an ellipsis marks a cut), so a long name cannot
+    push a block past Slack's limits. Every member-supplied text the builders show goes
+    through here (`escape` is this with no limit, for text already bounded).
+    """
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", str(value if value is not None else "")))
+    out: list[str] = []
+    size = 0
+    for index, char in enumerate(text):
+        piece = _ENTITIES.get(char, char)
+        if limit is not None and size + len(piece) > limit - (index < len(text) - 1):
+            while out and size + len(ELLIPSIS) > limit:
+                size -= len(out.pop())
+            out.append(ELLIPSIS)
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """`user_text` without a length limit: for text whose length is already bounded."""
+    return user_text(text, limit=None)
 
 
 def quote_user_text(text: str, limit: int = 40) -> str:
-    """Make user input safe to show back: no mentions, broadcasts, links or formatting."""
+    """Echo what someone typed in a command: `user_text`, and also without mentions,
+    broadcasts, links or formatting, all on one line."""
     text = _SLACK_TOKEN.sub("", text)
     text = _BROADCAST.sub("", text)
     text = _FORMATTING.sub("", _CONTROL.sub(" ", text))
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return escape(text)
+    text = " ".join(_INVISIBLE.sub("", text).split())
+    return user_text(text, limit)
 
 
 def attribution() -> ContextBlock:

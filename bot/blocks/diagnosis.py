@@ -26,7 +26,7 @@ from atlas.diagnosis.model import Cadence, Diagnosis, Finding, RecoveryCheck, So
 from atlas.lookup import all_modes
 from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, Stage
-from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, attribution, escape, to_dicts
+from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, attribution, to_dicts, user_text
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.parsing import NOTE_CHARS, clean_line
 from bot.payloads import CheckMeta
@@ -75,7 +75,7 @@ def alert(
         HeaderBlock(text=f"{mode.id} · {mode.title}"[:150]),
         SectionBlock(
             text=_md(
-                f"*{escape(team)}*: failure mode {mode.id} {verb} "
+                f"*{user_text(team)}*: failure mode {mode.id} {verb} "
                 f"(stage {stage.number}, {stage.name}).\n{finding.evidence}"
             )
         ),
@@ -139,7 +139,7 @@ def alert_after_action(
 
 def cleared(team: str, mode: FailureMode, evidence: str) -> Message:
     """A short note when a detected mode clears."""
-    text = f"*{escape(team)}*: failure mode {mode.id} ({mode.title}) has cleared. {evidence}"
+    text = f"*{user_text(team)}*: failure mode {mode.id} ({mode.title}) has cleared. {evidence}"
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
 
 
@@ -148,7 +148,7 @@ def recovery_opened(team: str, diagnosis: Diagnosis, opened_on: date) -> Message
     stages = ", ".join(str(s) for s in diagnosis.recovery_stages)
     steps = "\n".join(f"{s.number}. *{s.title}.* {s.detail}" for s in RECOVERY_STEPS)
     text = (
-        f"*{escape(team)}* has two or more failure modes detected in stage {stages}: the "
+        f"*{user_text(team)}* has two or more failure modes detected in stage {stages}: the "
         f"atlas says recovery is needed. A {RECOVERY_DAYS}-day recovery window starts today "
         f"({opened_on:%-d %b}); on day {RECOVERY_DAYS} you will hear whether the signals "
         f"improved.\n{steps}"
@@ -163,7 +163,7 @@ def recovery_opened(team: str, diagnosis: Diagnosis, opened_on: date) -> Message
 
 def recovery_checked(team: str, check: RecoveryCheck) -> Message:
     """The day-60 verdict."""
-    text = f"*{escape(team)}*, recovery window day {check.day}: {check.summary}"
+    text = f"*{user_text(team)}*, recovery window day {check.day}: {check.summary}"
     if check.next_step:
         text += f"\n*Next step:* {check.next_step}"
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text)), attribution()]))
@@ -240,7 +240,7 @@ def summary(team: str, diagnosis: Diagnosis) -> Message:
     for f in detected:
         by_stage[f.stage] = by_stage.get(f.stage, 0) + 1
     parts = [f"stage {s}: {n}" for s, n in sorted(by_stage.items())] or ["none detected"]
-    text = f"*{escape(team)}* failure modes detected: {', '.join(parts)}."
+    text = f"*{user_text(team)}* failure modes detected: {', '.join(parts)}."
     if diagnosis.recovery_needed:
         text += " The team is in recovery."
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text)), attribution()]))
@@ -249,7 +249,7 @@ def summary(team: str, diagnosis: Diagnosis) -> Message:
 def not_yet(team: str) -> Message:
     """Before the first diagnosis run."""
     text = (
-        f"*{escape(team)}* has no diagnosis yet: it runs when each weekly pulse closes "
+        f"*{user_text(team)}* has no diagnosis yet: it runs when each weekly pulse closes "
         "(or with `atlas-bot diagnose`)."
     )
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
@@ -258,7 +258,7 @@ def not_yet(team: str) -> Message:
 def not_shared(team: str) -> Message:
     """For people other than the owner when the summary is not shared."""
     text = (
-        f"The rollout owner of *{escape(team)}* has not shared the diagnosis summary. "
+        f"The rollout owner of *{user_text(team)}* has not shared the diagnosis summary. "
         f"`{COMMAND} me` shows your own answers."
     )
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 from atlas import lookup
 from atlas.diagnosis.model import Status
 from atlas.questions import QUESTIONS
-from bot.blocks.common import MAX_BLOCKS_PER_VIEW, MAX_SECTION_TEXT, attribution, escape
+from bot.blocks.common import MAX_BLOCKS_PER_VIEW, MAX_SECTION_TEXT, attribution, escape, user_text
 from bot.blocks.diagnosis import RECOVERY_DAYS
 from bot.blocks.member import ROLE_LABELS, delete_button
 from bot.ids import COMMAND, ActionId
@@ -84,7 +84,7 @@ def _pct(share: float) -> str:
 
 
 def _names(names: Sequence[str], limit: int = 1000) -> str:
-    return _clip(", ".join(f"*{escape(n)}*" for n in names), limit)
+    return _clip(", ".join(f"*{user_text(n)}*" for n in names), limit)
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
 
 # --- everyone ----------------------------------------------------------------------------------
 def _pulse_line(m: Membership) -> str:
-    name = f"*{escape(m.team_name)}*"
+    name = f"*{user_text(m.team_name)}*"
     if not m.pulse_on:
         return f"{name}: the team's pulse is off"
     when = (
@@ -167,7 +167,7 @@ def _round_line(rnd: StoredRound) -> str:
     ]
     if rnd.confidential_answered:
         parts.append("a confidential answer, counted without your name")
-    return f"• *{_day(rnd.local_date)}* ({escape(rnd.team_name)}): " + " · ".join(parts)
+    return f"• *{_day(rnd.local_date)}* ({user_text(rnd.team_name)}): " + " · ".join(parts)
 
 
 def _answer_blocks(data: HomeData) -> list[Block]:
@@ -195,7 +195,7 @@ def _privacy(data: HomeData) -> SectionBlock:
         floor = f"at least {floors.pop()} people (the team's minimum group size)"
     else:
         per_team = ", ".join(
-            f"{escape(m.team_name)}: {m.min_group_size}" for m in data.memberships[:5]
+            f"{user_text(m.team_name)}: {m.min_group_size}" for m in data.memberships[:5]
         )
         floor = f"at least the team's minimum group size ({_clip(per_team, 300)})"
     lines = [
@@ -215,8 +215,8 @@ def _privacy(data: HomeData) -> SectionBlock:
     for m in data.memberships[:5]:
         if m.role in NAMED_ROLES:
             lines.append(
-                f"You are the {ROLE_LABELS[m.role]} of *{escape(m.team_name)}*, so the named-role "
-                "line applies to you there."
+                f"You are the {ROLE_LABELS[m.role]} of *{user_text(m.team_name)}*, so the "
+                "named-role line applies to you there."
             )
     return _section("\n".join(lines))
 
@@ -258,7 +258,7 @@ def owner_blocks(team: OwnerTeam) -> list[Block]:
     """One owned team: figures, concentration, findings, recovery, trend, and its buttons."""
     blocks: list[Block] = [
         DividerBlock(),
-        HeaderBlock(text=_clip(f"{team.name} · owner view", HEADER_CHARS)),
+        HeaderBlock(text=f"{user_text(team.name, HEADER_CHARS - 13)} · owner view"),
         _section(_figures_text(team)),
         _section(_concentration_text(team)),
         *_finding_blocks(team),
@@ -334,7 +334,7 @@ def _concentration_text(team: OwnerTeam) -> str:
     if team.tools:
         c = team.tools
         lines.append(
-            f"• Tools: {escape(c.label or '')} is used by {c.top} of {c.total} people who named "
+            f"• Tools: {user_text(c.label or '')} is used by {c.top} of {c.total} people who named "
             f"a tool ({_pct(c.share)}), round of {_day(c.round_date)}."
         )
     else:
@@ -415,7 +415,7 @@ def export_title(team: str) -> str:
 def export_comment(team: str) -> str:
     """The note that comes with the uploaded CSV."""
     return (
-        f"Weekly pulse figures for *{escape(team)}*, one row per closed round. Rounds below the "
+        f"Weekly pulse figures for *{user_text(team)}*, one row per closed round. Rounds below the "
         "minimum group size have blank cells and say so in the `suppressed` column; no person's "
         "answers or ids are in the file."
     )

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.common import Message, escape, quote_user_text, to_dicts
+from bot.blocks.common import Message, escape, quote_user_text, to_dicts, user_text
 from bot.ids import COMMAND, ActionId
 from bot.parsing import (
     MAX_DATE_CHARS,
@@ -28,6 +28,7 @@ from bot.parsing import (
 )
 from bot.services.members import MyData
 from bot.services.pulse_answers import Refusal
+from bot.services.retention import Erased
 from bot.storage.models import Role
 
 ROLE_LABELS = {
@@ -43,8 +44,19 @@ def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
+NAMES_CHARS = 2000  # a list of team names in one reply: the rest of the section fits beside it
+
+
 def _names(teams: list[str]) -> str:
-    return ", ".join(f"*{escape(t)}*" for t in teams)
+    shown: list[str] = []
+    size = 0
+    for index, team in enumerate(teams):
+        name = f"*{user_text(team)}*"
+        if size + len(name) > NAMES_CHARS:
+            return ", ".join(shown) + f" and {len(teams) - index} more"
+        shown.append(name)
+        size += len(name) + 2
+    return ", ".join(shown)
 
 
 def _answer_text(text: str) -> str:
@@ -126,15 +138,17 @@ WHO_SEES = (
 
 
 def delete_button(count: int) -> ButtonElement:
-    """ "Delete my answers", behind a confirm dialog that says how many."""
+    """ "Delete my data", behind a confirm dialog that says what goes."""
+    answers = f"all {count} of your stored pulse answers" if count else "your stored data"
     confirm = ConfirmObject(
-        title="Delete your answers?",
-        text=f"This deletes all {count} of your stored pulse answers. It cannot be undone.",
+        title="Delete your data?",
+        text=f"This deletes {answers}, your office-hours replies and check-in answers, and "
+        "unlinks past pulses from you. Totals already published stay. It cannot be undone.",
         confirm="Delete",
-        deny="Keep them",
+        deny="Keep it",
     )
     return ButtonElement(
-        text="Delete my answers",
+        text="Delete my data",
         action_id=ActionId.DELETE_MY_ANSWERS,
         value="all",
         style="danger",
@@ -142,8 +156,13 @@ def delete_button(count: int) -> ButtonElement:
     )
 
 
+def export_button() -> ButtonElement:
+    """ "Export my data": a JSON file of everything stored about the person, into their DM."""
+    return ButtonElement(text="Export my data", action_id=ActionId.EXPORT_MY_DATA, value="json")
+
+
 def my_data(data: MyData) -> Message:
-    """What the app stores about the person, with a delete button."""
+    """What the app stores about the person, with export and delete buttons."""
     if not data.teams:
         return text_reply("You are not in any team here, and nothing is stored about you.")
     blocks: list[Block] = [HeaderBlock(text="What Adoption Atlas stores about you")]
@@ -152,7 +171,7 @@ def my_data(data: MyData) -> Message:
         state = ""
         if is_paused:
             state = f" · paused until {_day(until)}" if until else " · paused"
-        lines.append(f"*{escape(name)}*: {ROLE_LABELS[role]}{state}")
+        lines.append(f"*{user_text(name)}*: {ROLE_LABELS[role]}{state}")
     blocks.append(SectionBlock(text=_md("\n".join(lines))))
     for rnd in data.rounds[:MAX_ROUNDS_SHOWN]:
         rows = [f"• {escape(a.question)} → {_answer_text(a.answer)}" for a in rnd.answers]
@@ -165,7 +184,7 @@ def my_data(data: MyData) -> Message:
             SectionBlock(
                 text=_md(
                     (
-                        f"*Pulse of {_day(rnd.local_date)}* ({escape(rnd.team_name)})\n"
+                        f"*Pulse of {_day(rnd.local_date)}* ({user_text(rnd.team_name)})\n"
                         + "\n".join(rows)
                     )[:3000]
                 )
@@ -177,22 +196,65 @@ def my_data(data: MyData) -> Message:
                 elements=[_md(f"…and {len(data.rounds) - MAX_ROUNDS_SHOWN} older pulses.")]
             )
         )
-    if data.answer_count:
-        blocks.append(ActionsBlock(elements=[delete_button(data.answer_count)]))
-    else:
+    if not data.answer_count:
         blocks.append(SectionBlock(text=_md("No answers are stored about you.")))
-    blocks.append(ContextBlock(elements=[_md(WHO_SEES)]))
+    blocks.append(ActionsBlock(elements=[export_button(), delete_button(data.answer_count)]))
+    blocks.append(ContextBlock(elements=[_md(WHO_SEES + " " + EXPORT_HINT)]))
     return Message(text="What Adoption Atlas stores about you", blocks=to_dicts(blocks))
 
 
-def deleted(count: int) -> Message:
-    """After the delete button."""
-    if count == 0:
-        return text_reply("There were no stored answers to delete.")
+EXPORT_HINT = f"`{COMMAND} me export` sends you all of it as a file."
+
+
+def preparing_export() -> Message:
+    """The immediate reply to "Export my data": the file follows in the DM."""
     return text_reply(
-        f"Deleted {count} stored answers. Future pulses will ask you again as "
-        "usual; pause them with `/atlas pause`."
+        "Preparing your file… It arrives in your direct messages with Adoption Atlas in a "
+        "moment: everything stored that names you, as JSON."
     )
+
+
+def export_failed() -> Message:
+    """When the file could not be delivered."""
+    return text_reply(
+        f"Your file could not be delivered just now. Please try `{COMMAND} me export` again "
+        "in a few minutes."
+    )
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def deleted(erased: Erased) -> Message:
+    """After the delete button: what went, in counts."""
+    done = [
+        _counted(erased.answers, "answer", "answers"),
+        _counted(erased.rsvps, "office-hours reply", "office-hours replies"),
+        _counted(erased.check_in_answers, "check-in answer", "check-in answers"),
+    ]
+    if erased.memberships_removed:
+        done.append(_counted(erased.memberships_removed, "past membership", "past memberships"))
+    lines = [f"Deleted {', '.join(done[:-1])} and {done[-1]}."]
+    if erased.pulses_unlinked:
+        lines.append(
+            f"{_counted(erased.pulses_unlinked, 'past pulse is', 'past pulses are')} no longer "
+            "linked to you: their totals were already published, so they stay, naming nobody."
+        )
+    if erased.records_unnamed:
+        lines.append(
+            f"Your name was taken off {_counted(erased.records_unnamed, 'record', 'records')} "
+            "(workflows, self-assessment marks, findings, check-in lists)."
+        )
+    if erased.pulses_open:
+        lines.append(
+            "The pulse still open keeps a note that it reached you, with no answers, so that it "
+            "is not sent to you twice; delete again after it closes to unlink it too."
+        )
+    lines.append(
+        f"Your membership stays while you are in the team; pause the pulse with `{COMMAND} pause`."
+    )
+    return text_reply(" ".join(lines))
 
 
 REFUSALS = {
@@ -213,15 +275,21 @@ def refusal(reason: Refusal) -> str:
     return REFUSALS[reason]
 
 
-def pulse_started(team: str, created: bool, day: date) -> Message:
+def pulse_started(team: str, created: bool, day: date, closed: bool = False) -> Message:
     """After /atlas pulse now."""
+    if closed:
+        return text_reply(
+            f"*{user_text(team)}*'s pulse for {_day(day)} has already closed, so it is not "
+            "reopened: its results stay as they were. Anyone who joined since gets the next "
+            f"pulse. You can start a new one with `{COMMAND} pulse now` from tomorrow."
+        )
     if created:
         return text_reply(
-            f"Started the pulse for *{escape(team)}*: it goes out within a minute. People in "
+            f"Started the pulse for *{user_text(team)}*: it goes out within a minute. People in "
             "their quiet hours get it when those end."
         )
     return text_reply(
-        f"*{escape(team)}* already has a pulse for {_day(day)}; anyone who has not had it yet "
+        f"*{user_text(team)}* already has a pulse for {_day(day)}; anyone who has not had it yet "
         "gets it within a minute."
     )
 

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.common import Message, escape, to_dicts
+from bot.blocks.common import Message, to_dicts, user_text
 from bot.ids import ActionId
 from bot.scheduling.calendar import zone
 
@@ -112,7 +112,7 @@ def announcement(view: SessionView) -> Message:
         HeaderBlock(text="AI office hours"),
         SectionBlock(
             text=_md(
-                f"Office hours for *{escape(view.team)}*: {_when(view)}, right here in this "
+                f"Office hours for *{user_text(view.team)}*: {_when(view)}, right here in this "
                 "channel."
             )
         ),
@@ -121,7 +121,7 @@ def announcement(view: SessionView) -> Message:
         _context(_counts(view)),
     ]
     text = (
-        f"Office hours for {escape(view.team)}: {team_time(view)}. Bring one real output "
+        f"Office hours for {user_text(view.team)}: {team_time(view)}. Bring one real output "
         "(a draft, a prompt, a result) to look at together."
     )
     return Message(text=text[:3000], blocks=to_dicts(blocks))

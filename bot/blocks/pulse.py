@@ -17,14 +17,24 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from atlas.diagnosis.model import Notice
 from atlas.questions import Kind, Question
-from bot.blocks.common import Message, escape, to_dicts
+from bot.blocks.common import Message, to_dicts, user_text
 from bot.ids import COMMAND, ActionId
 from bot.payloads import AnswerRef
 from bot.services.pulse_view import PulseView
 from bot.storage.models import Role
 
 ROLE_NAMES = {Role.AI_LEAD: "AI lead", Role.EXECUTIVE_SPONSOR: "executive sponsor"}
+# What the rollout owner sees of the usage answer, per notice.
+NOTICE_READS = {
+    Notice.AI_LEAD: "as the team's AI lead, how often you use AI",
+    Notice.EXECUTIVE_SPONSOR: "as the team's executive sponsor, how often you use AI",
+    Notice.WORKFLOW_OWNER: (
+        "as the owner of a workflow in the team's registry, whether you use AI at all (not how "
+        "often), beside your workflow"
+    ),
+}
 
 
 CONFIDENTIAL_NOTE = "Confidential: counted without your name. Once sent it cannot be changed."
@@ -69,6 +79,18 @@ def privacy_line(view: PulseView) -> str:
         base + f", with one exception: as the team's {role}, your own answer to the usage "
         "question is visible to the owner, because how much you use AI is itself the signal. "
         "Your other answers stay confidential like everyone's." + workflow
+    )
+
+
+def notice_line(view: PulseView) -> str | None:
+    """The plain notice under the usage question for a person whose role reads it on its own."""
+    if not view.notice:
+        return None
+    reads = "; and ".join(NOTICE_READS[n] for n in view.notice)
+    return (
+        "*Read on its own, for your role:* your answer to this question is not only counted in "
+        f"the totals. The rollout owner sees it with your name: {reads}. This holds for answers "
+        "given while this note is shown; earlier ones are not read this way."
     )
 
 
@@ -130,6 +152,8 @@ def _question_blocks(view: PulseView, number: int, q: Question) -> list[Block]:
         )
     if q.confidential:
         blocks.append(_context(CONFIDENTIAL_NOTE))
+    if q.visible_for_named_roles and (notice := notice_line(view)):
+        blocks.append(_context(notice))
     return blocks
 
 
@@ -138,8 +162,8 @@ def pulse_message(view: PulseView) -> Message:
     count = len(view.questions)
     if view.is_open:
         intro = (
-            f"{count} quick questions for *{view.team_name}*, about 30 seconds. Each click is "
-            f"saved at once; you can change your answers until {_when(view)}."
+            f"{count} quick questions for *{user_text(view.team_name)}*, about 30 seconds. Each "
+            f"click is saved at once; you can change your answers until {_when(view)}."
         )
     else:
         intro = f"This pulse closed on {_when(view)}. Thank you; these are your answers."
@@ -151,14 +175,14 @@ def pulse_message(view: PulseView) -> Message:
         blocks += _question_blocks(view, number, q)
     blocks.append(_context(privacy_line(view)))
     blocks.append(_context(WHAT_HAPPENS))
-    text = f"Your weekly AI pulse for {view.team_name}: {count} quick questions."
+    text = f"Your weekly AI pulse for {user_text(view.team_name)}: {count} quick questions."
     return Message(text=text, blocks=to_dicts(blocks))
 
 
 def reminder_message(view: PulseView) -> Message:
     """The one reminder to someone who has not answered."""
     text = (
-        f"A gentle reminder: this week's AI pulse for {view.team_name} is waiting above "
+        f"A gentle reminder: this week's AI pulse for {user_text(view.team_name)} is waiting above "
         f"({len(view.questions)} clicks, about 30 seconds). It closes {_when(view)}."
     )
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
@@ -167,7 +191,7 @@ def reminder_message(view: PulseView) -> Message:
 def missed_rounds_text(team: str, days: str, grace_hours: int) -> str:
     """The owner's note about rounds skipped because the app was down too long."""
     return (
-        f"The weekly pulse for *{escape(team)}* of {days} was not sent: it was more than "
+        f"The weekly pulse for *{user_text(team)}* of {days} was not sent: it was more than "
         f"{grace_hours} h late when the app next ran, so it was skipped rather than sent at an "
         "odd time. The next one goes out as scheduled; `/atlas pulse now` sends one today."
     )

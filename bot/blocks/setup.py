@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import INPUT, MAX_BLOCKS_PER_VIEW, Message, escape, to_dicts
+from bot.blocks.common import INPUT, MAX_BLOCKS_PER_VIEW, Message, escape, to_dicts, user_text
 from bot.ids import COMMAND, CallbackId
 from bot.parsing import NAME_CHARS, TOOLS_TEXT_CHARS, ZONE_CHARS
 from bot.payloads import SetupMeta
@@ -247,7 +247,7 @@ def saved(
 ) -> Message:
     """The DM to whoever saved the setup: what is now set, and what happens next."""
     verb = "is set up" if created else "settings are saved"
-    lines = [f"*{escape(name)}* {verb}."]
+    lines = [f"*{user_text(name)}* {verb}."]
     source = settings.get("channel") or settings.get("usergroup")
     if settings.get("channel"):
         lines.append(f"• Team: everyone in <#{settings['channel']}>")
@@ -285,7 +285,7 @@ def saved(
         )
     tools = settings.get("tools") or []
     if tools:
-        lines.append(f"• Tools: {escape(', '.join(tools))}")
+        lines.append(f"• Tools: {', '.join(user_text(t) for t in tools)}")
     blocks = [
         HeaderBlock(text="Adoption Atlas is set up" if created else "Settings saved"),
         SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])),
@@ -299,3 +299,13 @@ def saved(
         ),
     ]
     return Message(text=lines[0], blocks=to_dicts(blocks))
+
+
+def source_refused(name: str, created: bool, reason: str) -> Message:
+    """The DM when the saver may not use the channel or user group they picked: undone, and why."""
+    undone = "was not set up" if created else "keeps its previous channel or user group"
+    text = (
+        f"*{user_text(name)}* {undone}: {escape(reason)}. Nobody in it was added or asked "
+        f"anything. Pick a channel or user group you are in with `{COMMAND} setup`."
+    )
+    return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import INPUT, MAX_BLOCKS_PER_MESSAGE, Message, escape, to_dicts
+from bot.blocks.common import INPUT, MAX_BLOCKS_PER_MESSAGE, Message, to_dicts, user_text
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.parsing import NAME_CHARS, WORKFLOW_MINUTES
 from bot.payloads import WorkflowMeta
@@ -129,7 +129,7 @@ def _minutes(value: int | None) -> NumberInputElement:
 
 def describe(w: WorkflowView) -> str:
     """One line about a workflow."""
-    parts = [f"*{escape(w.name)}*"]
+    parts = [f"*{user_text(w.name)}*"]
     parts.append(f"owner <@{w.owner}>" if w.owner else "no owner")
     parts.append(f"shipped {w.shipped_on.isoformat()}" if w.shipped_on else "not shipped yet")
     if w.minutes_before is None:
@@ -167,7 +167,7 @@ def listing(team: str, workflows: list[WorkflowView], editable: set[int]) -> Mes
                             value=str(w.id),
                             confirm=ConfirmObject(
                                 title="Remove this workflow?",
-                                text=f"{w.name[:200]} stops counting in the diagnosis. "
+                                text=f"{user_text(w.name)} stops counting in the diagnosis. "
                                 "You can undo this.",
                                 confirm="Remove",
                                 deny="Keep it",
@@ -207,12 +207,12 @@ def removed(w: WorkflowView) -> Message:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"Removed *{escape(w.name)}* from the registry; it no longer counts."
+                text=f"Removed *{user_text(w.name)}* from the registry; it no longer counts."
             ),
             accessory=ButtonElement(text="Undo", action_id=ActionId.WORKFLOW_UNDO, value=str(w.id)),
         )
     ]
-    return Message(text=f"Removed {w.name}", blocks=to_dicts(blocks))
+    return Message(text=f"Removed {user_text(w.name)}", blocks=to_dicts(blocks))
 
 
 def _context(text: str) -> ContextBlock:

@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from atlas import lookup
@@ -14,7 +15,7 @@ from bot.blocks import diagnosis as diagnosis_blocks
 from bot.blocks.common import Message, quote_user_text
 from bot.context import AppContext
 from bot.ids import COMMAND
-from bot.listeners import setup, workflows
+from bot.listeners import pulse_actions, setup, workflows
 from bot.listeners.guard import guarded, not_held
 from bot.parsing import parse_future_date, split_command
 from bot.scheduling.calendar import zone
@@ -145,6 +146,12 @@ def _resume(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
 
 
 def _me(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
+    if rest.strip().casefold() == "export":
+        url = command.get("response_url")
+        pulse_actions.start_export(
+            ctx, **_ids(command), respond=Respond(response_url=url) if url else None
+        )
+        return member.preparing_export()
     return member.my_data(members.my_data(db=ctx.db, **_ids(command)))
 
 
@@ -157,7 +164,9 @@ def _pulse(ctx: AppContext, command: dict[str, Any], rest: str) -> Message:
     replies = []
     for team_id, name in owned:
         started = pulse.start_now(db=ctx.db, team_id=team_id, now=ctx.clock())
-        replies.append(member.pulse_started(name, started.created, started.local_date))
+        replies.append(
+            member.pulse_started(name, started.created, started.local_date, started.closed)
+        )
     return Message(
         text=" ".join(r.text for r in replies), blocks=[b for r in replies for b in r.blocks]
     )

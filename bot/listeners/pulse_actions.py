@@ -15,6 +15,7 @@ from bot.context import AppContext
 from bot.ids import ActionId
 from bot.listeners import home
 from bot.listeners.guard import guarded
+from bot.outbound import Outcome
 from bot.payloads import AnswerRef
 from bot.services import members, pulse_answers
 from bot.storage.db import BudgetExceeded
@@ -28,6 +29,7 @@ def register(app: App) -> None:
     """Attach the pulse and `/atlas me` actions."""
     app.action(re.compile(rf"^{re.escape(ActionId.PULSE_ANSWER)}\."))(guarded(on_answer))
     app.action(ActionId.DELETE_MY_ANSWERS)(guarded(on_delete))
+    app.action(ActionId.EXPORT_MY_DATA)(guarded(on_export))
 
 
 def on_answer(
@@ -71,17 +73,55 @@ def on_answer(
 
 
 def on_delete(ack: Ack, body: dict[str, Any], respond: Respond, ctx: AppContext) -> None:
-    """The confirmed "Delete my answers" button in `/atlas me` or on the Home tab."""
+    """The confirmed "Delete my data" button in `/atlas me` or on the Home tab."""
     slack_team_id = (body.get("team") or {}).get("id", "")
     user_id = (body.get("user") or {}).get("id", "")
-    count = members.delete_my_answers(db=ctx.db, slack_team_id=slack_team_id, user_id=user_id)
+    erased = members.delete_my_data(
+        db=ctx.db, slack_team_id=slack_team_id, user_id=user_id, now=ctx.clock()
+    )
     ack()
     if (body.get("container") or {}).get("type") == "view":
         # Clicked on the Home tab: there is no message to replace, the tab itself changes.
         home.refresh(ctx, slack_team_id=slack_team_id, user_id=user_id)
         return
-    reply = member.deleted(count)
+    reply = member.deleted(erased)
     respond(text=reply.text, blocks=reply.blocks, replace_original=True, response_type="ephemeral")
+
+
+def on_export(ack: Ack, body: dict[str, Any], respond: Respond, ctx: AppContext) -> None:
+    """ "Export my data" in `/atlas me`: the file is built and uploaded in the background."""
+    ack()
+    on_view = (body.get("container") or {}).get("type") == "view"
+    start_export(
+        ctx,
+        slack_team_id=(body.get("team") or {}).get("id", ""),
+        user_id=(body.get("user") or {}).get("id", ""),
+        respond=None if on_view else respond,
+    )
+    if not on_view:  # the Home tab has no message to answer under; the file is the answer
+        reply = member.preparing_export()
+        respond(text=reply.text, blocks=reply.blocks, replace_original=False)
+
+
+def start_export(
+    ctx: AppContext, *, slack_team_id: str, user_id: str, respond: Respond | None
+) -> None:
+    """Hand the export to the background; a failed delivery is said where it was asked for."""
+
+    def work() -> None:
+        result = members.send_my_data(
+            db=ctx.db,
+            caller=ctx.caller,
+            slack_team_id=slack_team_id,
+            user_id=user_id,
+            now=ctx.clock(),
+        )
+        if result.outcome is not Outcome.OK and respond is not None:
+            reply = member.export_failed()
+            respond(text=reply.text, blocks=reply.blocks, replace_original=False)
+
+    # Two clicks before the first file is built make one file.
+    ctx.background.submit(work, key=("export-my-data", slack_team_id, user_id))
 
 
 def _values(action: dict[str, Any]) -> list[str]:

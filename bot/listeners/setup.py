@@ -160,7 +160,13 @@ def _fill_in(
 
 def after_save(ctx: AppContext, saved: setup.SavedTeam, user: str, slack_team: str) -> None:
     """Pick up the channel's members, then tell the person what is now set."""
-    done = setup.after_save(db=ctx.db, caller=ctx.caller, team_id=saved.team.id, now=ctx.clock())
+    done = setup.after_save(
+        db=ctx.db, caller=ctx.caller, team_id=saved.team.id, now=ctx.clock(), saved=saved
+    )
+    if done.refused is not None:
+        _dm(ctx, user, blocks.source_refused(saved.team.name, saved.created, done.refused))
+        home.refresh(ctx, slack_team_id=slack_team, user_id=user)
+        return
     message = blocks.saved(
         name=saved.team.name,
         created=saved.created,

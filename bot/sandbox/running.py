@@ -21,6 +21,8 @@ from bot.web import HttpServer, SlackWsgi
 
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"
 SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
+# Seals confidential answers in the sandbox and the demo; a real install makes its own.
+SANDBOX_SECRET_KEY = "gt2O4zF4P1AieirkNJB0FtnvYyLpJ7yV6fQJuas1h3s="
 
 
 class VirtualWaits:
@@ -68,7 +70,7 @@ class RunningApp:
             slack_app_token="",
             slack_api_url=self.slack.api_url,
             database_url=self.database_url,
-            **self.overrides,
+            **{"atlas_secret_key": SANDBOX_SECRET_KEY, **self.overrides},
         )
         self.ctx = AppContext.create(self.settings)
         self.db = self.ctx.db

@@ -35,6 +35,10 @@ class SlackReply:
         return self.body.decode("utf-8", errors="replace")
 
 
+# Numbers for trigger ids, response URLs and event ids: unique in the process, as Slack's are
+# unique, however many senders there are (two identical signed requests would be a replay).
+_REQUEST_IDS = itertools.count(1)
+
 # How a request reaches the app: (url, body, headers, method) -> the app's answer.
 Transport = Callable[[str, bytes, dict[str, str], str], SlackReply]
 
@@ -61,7 +65,7 @@ class SignedSender:
         self.team_id = team_id
         self.response_url_base = response_url_base
         self._transport = transport
-        self._ids = itertools.count(1)
+        self._ids = _REQUEST_IDS
 
     # --- payloads --------------------------------------------------------------------------
     def command(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import observability
@@ -22,10 +23,15 @@ from bot.app import make_web_client
 from bot.context import AppContext
 from bot.outbound import Caller
 from bot.scheduling.tick import tick
+from bot.services import retention
 
 log = logging.getLogger(__name__)
 
 JOB = "pulse-tick"
+PURGE_JOB = "retention-purge"
+# The nightly purge: a fixed UTC time, away from the hour and from most teams' working day.
+PURGE_HOUR_UTC = 3
+PURGE_MINUTE = 17
 # The scheduler is unhealthy once this many intervals pass without a tick finishing well...
 MISSED_TICKS = 3
 # ...unless a tick is still running and started less than this long ago: a fan-out waiting out
@@ -99,6 +105,41 @@ class Ticker:
         return age < limit, f"last tick finished {age:.0f} s ago"
 
 
+class Purger:
+    """The nightly job: purge per-person rows older than ATLAS_RETENTION_DAYS, logged and measured.
+
+    `clock` gives the time the purge counts back from, so that a test can freeze it.
+    """
+
+    def __init__(
+        self, ctx: AppContext, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.ctx = ctx
+        self._clock = clock
+
+    def __call__(self) -> retention.PurgeReport | None:
+        """Run one purge. An error is logged with its job line; tomorrow's run tries again."""
+        try:
+            with observability.observe_job(PURGE_JOB) as run:
+                report = retention.purge(
+                    db=self.ctx.db,
+                    now=self._clock(),
+                    days=self.ctx.settings.atlas_retention_days,
+                )
+                run.fields.update(
+                    unlinked=report.pulses_unlinked,
+                    rsvps=report.rsvps,
+                    check_ins=report.check_ins,
+                    memberships=report.memberships_removed,
+                    failed_teams=len(report.failed_teams),
+                )
+                if report.failed_teams:
+                    run.outcome = "partial"
+        except Exception:
+            return None  # its job line carries the traceback
+        return report
+
+
 def run(ctx: AppContext, *, interval_seconds: int = 60, ticker: Ticker | None = None) -> None:
     """Tick now and then every `interval_seconds` (the ticker's, when given) until interrupted."""
     ticker = ticker or Ticker(ctx, interval_seconds=interval_seconds)
@@ -113,5 +154,15 @@ def run(ctx: AppContext, *, interval_seconds: int = 60, ticker: Ticker | None = 
         next_run_time=datetime.now(UTC),
         id=JOB,
     )
-    log.info("scheduler: ticking every %d s", ticker.interval_seconds)
+    scheduler.add_job(
+        Purger(ticker.ctx),
+        CronTrigger(hour=PURGE_HOUR_UTC, minute=PURGE_MINUTE, timezone=UTC),
+        id=PURGE_JOB,
+    )
+    log.info(
+        "scheduler: ticking every %d s; purging old per-person rows daily at %02d:%02d UTC",
+        ticker.interval_seconds,
+        PURGE_HOUR_UTC,
+        PURGE_MINUTE,
+    )
     scheduler.start()

@@ -125,11 +125,17 @@ def _row(figure: RoundFigures, columns: list[tuple[str, str]], floor: int) -> li
         return [week, *([""] * (len(FIXED) - 1 + len(columns))), suppressed_note(floor)]
     rate = f"{min(1.0, figure.respondents / figure.invited):.3f}" if figure.invited else ""
     cells = [week, str(figure.invited), str(figure.respondents), rate]
+    too_few: list[str] = []
     for question_id, key in columns:
         if question_id not in figure.asked:
             cells.append("")  # not asked that week: blank, not zero
             continue
-        counted = figure.confidential if question_id in CONFIDENTIAL else figure.tallies
-        tally = counted.get(question_id, {})
+        tally = trend.question_tally(figure, question_id, floor)
+        if tally is None:  # answered by fewer than the floor: blank, like a whole small round
+            if question_id not in too_few:
+                too_few.append(question_id)
+            cells.append("")
+            continue
         cells.append(str(tally.get(key, 0)))
-    return [*cells, ""]
+    note = f"{' '.join(too_few)} {suppressed_note(floor)}" if too_few else ""
+    return [*cells, note]

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from atlas import floor as group_floor
 from atlas import lookup
 from atlas.diagnosis.model import Finding, Status
 from atlas.questions import question
@@ -195,7 +196,7 @@ def _owner_team(session: Session, team: Team, now: datetime) -> OwnerTeam:
     floor = team.min_group_size
     recent = trend.recent(session, team, now)
     shown = [f for f in recent if trend.reportable(f, floor)]
-    usage_from = _latest(shown, lambda f: f.answerers.get(trend.USAGE, 0) >= floor)
+    usage_from = _latest(shown, lambda f: trend.question_tally(f, trend.USAGE, floor) is not None)
     window = diagnosis_repo.open_recovery(session=session, team_id=team.id)
     diagnosis = owner.stored_diagnosis(session, team.id)
     return OwnerTeam(
@@ -232,7 +233,7 @@ def _usage(figure: RoundFigures) -> tuple[Share, ...]:
 
 
 def _go_to(figures: list[RoundFigures], floor: int) -> Concentration | None:
-    found = _latest(figures, lambda f: f.go_to_total >= floor)
+    found = _latest(figures, lambda f: group_floor.shown(f.go_to_total, floor))
     if found is None:
         return None
     return Concentration(found.go_to_top, found.go_to_total, None, found.local_date)
@@ -241,7 +242,7 @@ def _go_to(figures: list[RoundFigures], floor: int) -> Concentration | None:
 def _tools(
     session: Session, team: Team, figures: list[RoundFigures], floor: int
 ) -> Concentration | None:
-    found = _latest(figures, lambda f: f.answerers.get(TOOLS, 0) >= floor)
+    found = _latest(figures, lambda f: trend.question_tally(f, TOOLS, floor) is not None)
     if found is None:
         return None
     tally = found.tallies.get(TOOLS, {})

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from atlas.questions import pulse_questions
+from atlas.questions import QUESTIONS, pulse_questions
 from bot.blocks import pulse as blocks
 from bot.blocks.common import Message
 from bot.outbound import Caller, CallResult, Outcome, find_in_dm
@@ -41,6 +42,7 @@ from bot.storage.models import (
     Team,
     Workspace,
 )
+from bot.storage.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +171,11 @@ def _add_round(
     manual: bool = False,
 ) -> PulseRound | None:
     number = repo.round_count(session=session, team_id=team.id)
-    disabled = sorted(team_repo.disabled_questions(session=session, team_id=team.id))
+    disabled = set(team_repo.disabled_questions(session=session, team_id=team.id))
+    if session.info.get("sealer") is None:
+        # Without ATLAS_SECRET_KEY a confidential answer could not be sealed: do not ask it.
+        disabled |= {q.id for q in QUESTIONS if q.confidential}
+    disabled = sorted(disabled)
     questions = pulse_questions(number, disabled=frozenset(disabled))
     rotating = next((q.id for q in questions if q.rotating), None)
     closes = at_local(day + timedelta(days=team.close_after_days), CLOSE_TIME, zone(team.timezone))
@@ -196,10 +202,16 @@ class StartResult:
     round_id: int
     created: bool
     local_date: date
+    closed: bool = False  # today's round has closed: it stays closed, nobody new is pulsed
 
 
 def start_now(*, db: Database, team_id: int, now: datetime) -> StartResult:
-    """Open a round for today (team time), due at once; reuse today's round if there is one."""
+    """Open a round for today (team time), due at once; reuse today's round if it is open.
+
+    A round that has closed stays closed: its figures may already have been read, exported or
+    diagnosed, so nobody is added to it. Rounds are one per local day, so the owner can start
+    the next one tomorrow. A missed round (nothing was sent) may still be opened by hand.
+    """
     with db.unit_of_work() as session:
         team = team_repo.get(session=session, team_id=team_id)
         if team is None:
@@ -210,6 +222,8 @@ def start_now(*, db: Database, team_id: int, now: datetime) -> StartResult:
             return StartResult(rnd.id, True, today)
         found = repo.rounds_between(session=session, team_id=team_id, start=today, end=today)
         existing = found[today]
+        if existing.status is RoundStatus.CLOSED:
+            return StartResult(existing.id, False, today, closed=True)
         if existing.status is not RoundStatus.OPEN:
             existing.status, existing.closed_at = RoundStatus.OPEN, None
             existing.due_at, existing.manual = now, True
@@ -218,15 +232,38 @@ def start_now(*, db: Database, team_id: int, now: datetime) -> StartResult:
 
 
 def close_due(*, db: Database, team_id: int, now: datetime) -> list[int]:
-    """Close open rounds whose time is up; their tallies are rewritten as they close."""
+    """Close open rounds whose time is up, counting their sealed confidential answers."""
     closed = []
     with db.unit_of_work() as session:
         for rnd in repo.open_rounds(session=session, team_id=team_id):
             if now >= rnd.closes_at:
                 rnd.status, rnd.closed_at = RoundStatus.CLOSED, now
-                repo.rewrite_tallies(session=session, round_id=rnd.id)
                 closed.append(rnd.id)
+        # The status change goes first: it holds each round's row, so an answer being stored
+        # now is either waited for and counted below, or sees the round closed and is refused.
+        session.flush()
+        for round_id in repo.rounds_with_pending(session=session, team_id=team_id):
+            _count_sealed(session, db.sealer, round_id)
+        for round_id in closed:
+            repo.rewrite_tallies(session=session, round_id=round_id)
     return closed
+
+
+def _count_sealed(session: Session, sealer: Sealer | None, round_id: int) -> None:
+    """Turn a closed round's sealed answers into its tallies, all in this one transaction."""
+    if sealer is None:
+        log.error("round %s has sealed confidential answers and no ATLAS_SECRET_KEY", round_id)
+        return
+    counts: Counter[tuple[str, int, str]] = Counter()
+    taken = []
+    for row in repo.pending(session=session, round_id=round_id):
+        fields = sealer.open(row.sealed)
+        if fields is None or fields.get("round") != round_id:
+            log.error("round %s: a sealed answer does not open with this key", round_id)
+            continue
+        counts[(str(fields["question"]), int(fields["version"]), str(fields["option"]))] += 1
+        taken.append(row.id)
+    repo.count_confidential(session=session, round_id=round_id, counts=counts, taken=taken)
 
 
 # --- fan-out -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,9 @@ from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Member, PulseRound, RoundStatus, Workspace
+from bot.storage.sealing import SecretKeyMissing
+
+log = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 
@@ -71,19 +75,23 @@ def record(
         if cleaned is None:
             return AnswerResult(None, Refusal.INVALID)
         if q.confidential:
-            counted = repo.record_confidential(
-                session=session,
-                delivery_id=delivery.id,
-                round_id=rnd.id,
-                question_id=q.id,
-                version=q.version,
-                option_key=cleaned[0],
-            )
-            if not counted:
+            if db.sealer is None:
+                raise SecretKeyMissing("ATLAS_SECRET_KEY is needed for confidential questions")
+            # This transaction names the person: it notes only that they answered. What they
+            # answered is written in a transaction of its own, below.
+            if not repo.mark_confidential(
+                session=session, delivery_id=delivery.id, question_id=q.id
+            ):
                 return AnswerResult(
                     pulse_view.build(session, delivery, now=now), Refusal.ALREADY_CONFIDENTIAL
                 )
+            sealed = db.sealer.seal(
+                {"round": rnd.id, "question": q.id, "version": q.version, "option": cleaned[0]}
+            )
         elif cleaned:
+            # The usage answer keeps the roles its pulse names as reading it on its own (the
+            # same data the pulse is built from): a rule reads it for those roles only.
+            notice = pulse_view.notice_for(session, member) if q.visible_for_named_roles else ()
             repo.upsert_answer(
                 session=session,
                 delivery_id=delivery.id,
@@ -91,14 +99,48 @@ def record(
                 version=q.version,
                 value=cleaned,
                 now=now,
+                role_notice=pulse_view.encode_notice(notice),
             )
         else:
             repo.delete_answer(session=session, delivery_id=delivery.id, question_id=q.id)
         if delivery.responded_at is None:
             delivery.responded_at = now
-        # Saved. The pulse as it now stands is built after the reply (`current_view`): the
-        # person waits on this transaction, not on the view.
-        return AnswerResult(None, delivery_id=delivery.id)
+        round_id = rnd.id
+    if q.confidential and not _keep_sealed(db, delivery_id, q.id, round_id, sealed):
+        return AnswerResult(current_view(db=db, delivery_id=delivery_id, now=now), Refusal.CLOSED)
+    # Saved. The pulse as it now stands is built after the reply (`current_view`): the
+    # person waits on this transaction, not on the view.
+    return AnswerResult(None, delivery_id=delivery_id)
+
+
+def _keep_sealed(
+    db: Database, delivery_id: int, question_id: str, round_id: int, sealed: str
+) -> bool:
+    """Store a sealed confidential answer, apart from anything naming its person.
+
+    False when the round closed in between; then, as when the answer cannot be stored, the
+    person's mark is taken back so that they may answer again and nothing is half counted.
+    """
+    try:
+        with db.unit_of_work() as session:
+            if repo.round_open_for_answers(session=session, round_id=round_id):
+                repo.add_pending(session=session, round_id=round_id, sealed=sealed)
+                return True
+    except Exception:
+        _unmark(db, delivery_id, question_id)
+        raise
+    _unmark(db, delivery_id, question_id)
+    return False
+
+
+def _unmark(db: Database, delivery_id: int, question_id: str) -> None:
+    try:
+        with db.unit_of_work() as session:
+            repo.unmark_confidential(
+                session=session, delivery_id=delivery_id, question_id=question_id
+            )
+    except Exception:  # the answer is lost either way; the original error is the one to report
+        log.exception("could not take back a confidential mark of delivery %s", delivery_id)
 
 
 def current_view(*, db: Database, delivery_id: int, now: datetime) -> PulseView | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from atlas.diagnosis.model import Notice
 from atlas.questions import Question, question, with_tools
 from bot.scheduling.calendar import zone
 from bot.storage import pulse as repo
@@ -30,6 +31,39 @@ class PulseView:
     role: Role
     reminder: bool = False
     owns_workflow: bool = False  # owns a workflow in the registry (read by mode 3.5)
+
+    @property
+    def notice(self) -> tuple[Notice, ...]:
+        """The roles for which this pulse tells its person their usage answer is read alone."""
+        return role_notice(self.role, self.owns_workflow)
+
+
+_ROLE_NOTICES = {Role.AI_LEAD: Notice.AI_LEAD, Role.EXECUTIVE_SPONSOR: Notice.EXECUTIVE_SPONSOR}
+
+
+def role_notice(role: Role, owns_workflow: bool) -> tuple[Notice, ...]:
+    """The notices a person with this role and workflow ownership is shown, in a fixed order."""
+    shown = [_ROLE_NOTICES[role]] if role in _ROLE_NOTICES else []
+    return (*shown, *([Notice.WORKFLOW_OWNER] if owns_workflow else []))
+
+
+def notice_for(session: Session, member: Member) -> tuple[Notice, ...]:
+    """The notices the person's pulse shows as of now (what `build` would show them)."""
+    owns = rituals.owns_workflow(
+        session=session, team_id=member.team_id, user_id=member.slack_user_id
+    )
+    return role_notice(member.role, owns)
+
+
+def encode_notice(notice: tuple[Notice, ...]) -> str | None:
+    """The stored form of a notice: its values, space-separated; None for no notice."""
+    return " ".join(n.value for n in notice) or None
+
+
+def decode_notice(stored: str | None) -> frozenset[Notice]:
+    """The notices an answer was given under; unknown words are ignored."""
+    known = {n.value for n in Notice}
+    return frozenset(Notice(word) for word in (stored or "").split() if word in known)
 
 
 def build(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from bot.outbound import Caller
+from bot.outbound import Caller, Outcome
 from bot.parsing import (
     MAX_TOOLS,
     NAME_CHARS,
@@ -325,6 +325,8 @@ class SavedTeam:
     team: TeamRef
     created: bool
     source_changed: bool  # the channel or user group changed: membership needs a sync
+    by: str | None = None  # who saved: they must belong to the new channel or user group
+    previous: tuple[TeamSource | None, str | None] = (None, None)  # the source before the save
 
 
 def save(
@@ -361,12 +363,18 @@ def save(
         if "tools" in given or team_id is None:
             _apply_tools(session, team, given.get("tools"))
         _apply_roles(session, team, given)
+        changed = (team.source_kind, team.source_id) != before and team.source_id is not None
+        if changed:
+            # No periodic sync may read the new source before `after_save` has checked that
+            # whoever saved it belongs there.
+            team.members_synced_at = now or utcnow()
         session.flush()
         return SavedTeam(
             team=TeamRef(team.id, team.workspace_id, team.name),
             created=team_id is None,
-            source_changed=(team.source_kind, team.source_id) != before
-            and team.source_id is not None,
+            source_changed=changed,
+            by=by,
+            previous=before,
         )
 
 
@@ -553,14 +561,63 @@ class AfterSave:
     people: int | None  # people in the team after reading its channel (None: not read)
     left: int  # people no longer in the channel
     sync_error: str | None  # why the members could not be read
+    refused: str | None = None  # why the new channel or user group was not taken (undone)
 
 
-def after_save(*, db: Database, caller: Caller, team_id: int, now: datetime) -> AfterSave:
-    """Read the team's channel or user group now, then the settings as saved."""
+def authority(caller: Caller, kind: TeamSource, source_id: str, user_id: str) -> str | None:
+    """None when this person may make this channel or user group a team, else why not.
+
+    Members of the channel or user group may, and so may workspace admins and owners; anyone
+    else would learn its headcount and send its members a pulse they never agreed to.
+    """
+    from bot.services import membership
+
+    users, report = membership.fetch(caller, kind, source_id)
+    if report.ok and user_id in users:
+        return None
+    info = caller.call("users.info", user=user_id)
+    person = ((info.data or {}).get("user") or {}) if info.outcome is Outcome.OK else {}
+    if person.get("is_admin") or person.get("is_owner"):
+        return None
+    where = "user group" if kind is TeamSource.USERGROUP else "channel"
+    if not report.ok:
+        return (
+            f"the app could not read the {where}'s members to check that you are one of them "
+            f"({report.error or report.outcome.value}); invite the app or ask a workspace admin"
+        )
+    return f"you are not a member of that {where}; only its members or a workspace admin can"
+
+
+def _undo_source(db: Database, saved: SavedTeam) -> None:
+    """Take back a source the saver had no right to: drop a new team, restore an old one's."""
+    with db.unit_of_work() as session:
+        team = repo.get(session=session, team_id=saved.team.id)
+        if team is None:
+            return
+        if saved.created:
+            session.delete(team)
+        else:
+            team.source_kind, team.source_id = saved.previous
+
+
+def after_save(
+    *, db: Database, caller: Caller, team_id: int, now: datetime, saved: SavedTeam | None = None
+) -> AfterSave:
+    """Check the saver may use the new channel or user group, read it, then the settings."""
     from bot.services import membership
 
     with db.unit_of_work() as session:
-        has_source = repo.get(session=session, team_id=team_id).source_id is not None
+        team = repo.get(session=session, team_id=team_id)
+        has_source = team.source_id is not None
+        source = (team.source_kind, team.source_id)
+    if saved is not None and saved.source_changed and saved.by and has_source:
+        refused = authority(caller, source[0], source[1], saved.by)
+        if refused is not None:
+            _undo_source(db, saved)
+            with db.unit_of_work() as session:
+                team = repo.get(session=session, team_id=team_id)
+                settings = current(session, team) if team is not None else {}
+            return AfterSave(settings, None, 0, None, refused=refused)
     people, left, error = None, 0, None
     if has_source:
         report = membership.sync(db=db, team_id=team_id, caller=caller, now=now)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from atlas.diagnosis.model import (
     CheckIn,
     Mark,
+    Notice,
     OfficeHoursWeek,
     RecoveryWindow,
     RoundStats,
@@ -17,12 +18,15 @@ from atlas.diagnosis.model import (
     Workflow,
 )
 from bot.services.pulse import eligible
+from bot.services.pulse_view import decode_notice
 from bot.storage import diagnosis as repo
-from bot.storage import rituals
+from bot.storage import reports, rituals, role_answers
 from bot.storage import teams as team_repo
 from bot.storage.models import Role, RoundStatus, Team
 
 MAX_ROUNDS = 52  # a year of weekly rounds is all any rule looks at
+USAGE = "ai_frequency"  # the one answer the pulse may name as read on its own for a role
+ROUND_ROLES = (Notice.AI_LEAD, Notice.EXECUTIVE_SPONSOR)
 
 
 def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
@@ -34,11 +38,10 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
             roles[member.role.value].append(member.slack_user_id)
     rounds = repo.recent_rounds(session=session, team_id=team.id, limit=MAX_ROUNDS)
     ids = [r.id for r in rounds]
-    counts = repo.round_counts(session=session, round_ids=ids) if ids else {}
+    counts = reports.round_counts(session=session, round_ids=ids)
     answers: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     go_to: dict[int, Counter[str]] = defaultdict(Counter)
-    role_usage: dict[int, dict[str, str]] = defaultdict(dict)
-    for round_id, role, question_id, value, count in (
+    for round_id, _role, question_id, value, count in (
         repo.answer_counts(session=session, round_ids=ids) if ids else ()
     ):
         if question_id == "go_to_person":
@@ -47,8 +50,7 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
             continue
         for option in value:
             answers[round_id][question_id][option] += count
-        if question_id == "ai_frequency" and role in repo.NAMED_ROLES and value:
-            role_usage[round_id][role.value] = value[0]
+    role_usage = _role_usage(session, ids)
     confidential = repo.confidential_counts(session=session, round_ids=ids) if ids else {}
     today = now.date()
     window = repo.open_recovery(session=session, team_id=team.id)
@@ -90,6 +92,23 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
     )
 
 
+def _role_usage(session: Session, round_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Per round, the usage answer of each named role, read only under that role's notice.
+
+    The role is the one the person's pulse named when they answered, not the one they hold
+    now: naming someone later does not open their earlier answers.
+    """
+    usage: dict[int, dict[str, str]] = defaultdict(dict)
+    for round_id, stored, value in role_answers.noticed_in_rounds(
+        session=session, round_ids=round_ids, question_id=USAGE
+    ):
+        notice = decode_notice(stored)
+        for role in ROUND_ROLES:
+            if role in notice and value:
+                usage[round_id][role.value] = value[0]
+    return usage
+
+
 def rituals_only(session: Session, team: Team, now: datetime) -> TeamSnapshot:
     """Only the weekly rituals (office hours and check-ins) as of `now`: enough for the cadence."""
     return TeamSnapshot(
@@ -109,9 +128,15 @@ def _workflows(session: Session, team: Team, now: datetime) -> tuple[Workflow, .
     records = rituals.workflows(session=session, team_id=team.id)
     if not records:
         return None
-    # Whether a workflow's owner uses AI at all: their latest `ai_frequency` answer.
+    # Whether a workflow's owner uses AI at all: their latest usage answer given while their
+    # pulse said it is read for their workflow. Earlier answers stay in the totals only.
     owners = {r.owner_user_id for r in records if r.owner_user_id}
-    uses = rituals.latest_usage(session=session, team_id=team.id, user_ids=owners)
+    uses: dict[str, bool] = {}
+    for user_id, stored, value in role_answers.noticed_by_people(
+        session=session, team_id=team.id, user_ids=owners, question_id=USAGE
+    ):
+        if Notice.WORKFLOW_OWNER in decode_notice(stored):
+            uses[user_id] = bool(value) and value[0] != "none"
     return tuple(
         Workflow(
             name=r.name,

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from atlas import floor as group_floor
 from atlas.questions import CORE_IDS
 from bot import charts
 from bot.outbound import Caller, CallResult, Outcome, upload_to_dm
@@ -64,7 +65,7 @@ def figures(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures
     ids = [r.id for r in rounds]
     if not ids:
         return []
-    counts = diagnosis_repo.round_counts(session=session, round_ids=ids)
+    counts = reports.round_counts(session=session, round_ids=ids)
     tallies: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     answerers: dict[int, Counter[str]] = defaultdict(Counter)
     go_to: dict[int, Counter[str]] = defaultdict(Counter)
@@ -107,17 +108,35 @@ def figures(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures
 
 def reportable(figure: RoundFigures, floor: int) -> bool:
     """Whether a round had enough respondents for any of its numbers to be shown."""
-    return figure.respondents >= floor
+    return group_floor.shown(figure.respondents, floor)
+
+
+def answered(figure: RoundFigures, question_id: str) -> int:
+    """How many people answered one question in the round (confidential ones: their tally)."""
+    if question_id in figure.confidential:
+        return sum(figure.confidential[question_id].values())  # single choice: one per person
+    return figure.answerers.get(question_id, 0)
+
+
+def question_tally(figure: RoundFigures, question_id: str, floor: int) -> Mapping[str, int] | None:
+    """One question's counts per option, or None when too few answered it to show any."""
+    if not reportable(figure, floor):
+        return None
+    counted = figure.confidential if question_id in figure.confidential else figure.tallies
+    return group_floor.tally_or_none(
+        counted.get(question_id, {}), answered(figure, question_id), floor
+    )
 
 
 def week_stats(figure: RoundFigures, floor: int) -> WeekStats:
     """The trend's view of one round: rates when at or above the floor, else just the date."""
     if not reportable(figure, floor):
         return WeekStats(week=figure.local_date, reportable=False)
-    answered = figure.answerers.get(USAGE, 0)
+    usage = question_tally(figure, USAGE, floor)
     using = None
-    if answered >= floor:
-        using = (answered - figure.tallies.get(USAGE, {}).get("none", 0)) / answered
+    if usage is not None:
+        people = answered(figure, USAGE)
+        using = (people - usage.get("none", 0)) / people
     rate = min(1.0, figure.respondents / figure.invited) if figure.invited else None
     return WeekStats(
         week=figure.local_date,

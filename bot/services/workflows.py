@@ -146,6 +146,7 @@ def add(
         team = team_repo.get(session=session, team_id=team_id)
         if team is None:
             raise LookupError(team_id)
+        _check_owner(session, team, data.owner, by, current=None)
         record = rituals.workflow_named(session=session, team_id=team_id, name=data.name)
         if record is not None and record.archived_at is None:
             raise WorkflowError(
@@ -171,6 +172,8 @@ def edit(
         clash = rituals.workflow_named(session=session, team_id=record.team_id, name=data.name)
         if clash is not None and clash.id != record.id:
             raise WorkflowError({"name": f"Another workflow is called {data.name}."})
+        team = session.get(Team, record.team_id)
+        _check_owner(session, team, data.owner, by, current=record.owner_user_id)
         _fill(record, data, now)
         session.flush()
         return _view(record)
@@ -287,6 +290,26 @@ def _editable(session: Session, workflow_id: int, user_id: str) -> WorkflowRecor
     if team.configured_by == user_id:
         return record
     raise NotAllowed(user_id)
+
+
+def _check_owner(
+    session: Session, team: Team, owner: str | None, by: str | None, *, current: str | None
+) -> None:
+    """Only the person themself or the team's owner may name someone a workflow's owner.
+
+    The owner's own AI use feeds rule 3.5, so naming anyone at will would let a member test
+    one person's answer by adding and removing workflows.
+    """
+    if owner is None or by is None or owner in (current, by):
+        return
+    member = team_repo.member(session=session, team_id=team.id, slack_user_id=by)
+    if member is not None and member.active and (member.role is Role.OWNER or member.is_admin):
+        return
+    if team.configured_by == by:
+        return
+    raise WorkflowError(
+        {"owner": "Only the team's rollout owner can name someone else; pick yourself or nobody."}
+    )
 
 
 def _fill(record: WorkflowRecord, data: WorkflowInput, now: datetime) -> None:

@@ -59,6 +59,13 @@ def ensure(
     raise RuntimeError(f"could not record workspace {slack_team_id}")
 
 
+def find(*, db: Database, slack_team_id: str) -> WorkspaceInfo | None:
+    """The recorded workspace, or None: never records one (only installing the app does)."""
+    with db.unit_of_work() as session:
+        row = repo.get_by_slack_id(session=session, slack_team_id=slack_team_id)
+        return _info(row) if row is not None else None
+
+
 def deactivate(*, db: Database, slack_team_id: str) -> bool:
     """Mark a workspace inactive (app uninstalled, tokens revoked). False if unknown."""
     with db.unit_of_work() as session:
@@ -77,15 +84,27 @@ class WorkspaceCache:
         self._known: dict[str, WorkspaceInfo] = {}
         self._lock = threading.Lock()
 
-    def get(self, slack_team_id: str) -> WorkspaceInfo:
-        """The workspace, recording it on first sight."""
+    def find(self, slack_team_id: str) -> WorkspaceInfo | None:
+        """The workspace as recorded (at install or by `atlas-bot team create`), or None.
+
+        A request never records a workspace: one that never installed the app is not served.
+        Only known workspaces are cached, so one recorded later is seen on its next request.
+        """
         with self._lock:
             found = self._known.get(slack_team_id)
         if found is not None:
             return found
-        info = ensure(db=self._db, slack_team_id=slack_team_id)
-        with self._lock:
-            self._known[slack_team_id] = info
+        info = find(db=self._db, slack_team_id=slack_team_id)
+        if info is not None:
+            with self._lock:
+                self._known.setdefault(slack_team_id, info)
+        return info
+
+    def get(self, slack_team_id: str) -> WorkspaceInfo:
+        """The workspace of a request already authorized; KeyError if it was never recorded."""
+        info = self.find(slack_team_id)
+        if info is None:
+            raise KeyError(slack_team_id)
         return info
 
     def remember(self, info: WorkspaceInfo) -> None:

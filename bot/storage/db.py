@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from bot.storage.sealing import Sealer
+
 # A unit of work that starts with less of its budget left than this is refused at once: under
 # load it would most likely run out before its commit and roll back, work wasted for nothing.
 MIN_WORK_SECONDS = 0.2
@@ -96,16 +98,18 @@ def _sqlite_pragmas(dbapi_connection, record) -> None:
 class Database:
     """The engine plus a session factory; `unit_of_work()` is how services touch storage."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, secret_key: str | None = None) -> None:
         self.engine = engine
+        # Seals confidential answers until their round closes; None without ATLAS_SECRET_KEY.
+        self.sealer = Sealer(secret_key) if secret_key else None
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._sqlite = engine.dialect.name == "sqlite"
         event.listen(self._sessions, "after_begin", self._limit_waits)
 
     @classmethod
-    def from_url(cls, database_url: str) -> Database:
-        """Open the database at `database_url`."""
-        return cls(make_engine(database_url))
+    def from_url(cls, database_url: str, *, secret_key: str | None = None) -> Database:
+        """Open the database at `database_url`, sealing confidential answers with `secret_key`."""
+        return cls(make_engine(database_url), secret_key=secret_key)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -119,6 +123,7 @@ class Database:
             raise BudgetExceeded  # too little left to finish: refuse now, not after the work
         session = self._sessions()
         session.info["budget"] = limit
+        session.info["sealer"] = self.sealer
         try:
             yield session
             if limit is not None and limit.remaining() <= 0:

@@ -340,12 +340,15 @@ class Answer(Base):
     value: Mapped[list[str]] = mapped_column(JSON)  # option keys, or a user id
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The roles (`atlas.diagnosis.model.Notice` values, space-separated) whose notice the pulse
+    # showed when this usage answer was given: only then may a rule read it on its own.
+    role_notice: Mapped[str | None] = mapped_column(String(80))
 
 
 class ConfidentialResponse(Base):
     """Who answered a confidential question (needed for reminders and double clicks).
 
-    Shares no key with `ConfidentialTally`: what was answered cannot be traced to a person.
+    Written in a transaction of its own: nothing about what was answered is written with it.
     """
 
     __tablename__ = "confidential_responses"
@@ -355,8 +358,27 @@ class ConfidentialResponse(Base):
     question_id: Mapped[str] = mapped_column(String(40))
 
 
+class ConfidentialPending(Base):
+    """A confidential answer waiting for its round to close, sealed (`bot.storage.sealing`).
+
+    Only the round is in the clear. No person, no time, and a random id, so that neither the
+    order of ids nor of rows on disk follows the order of the answers.
+    """
+
+    __tablename__ = "confidential_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[str] = mapped_column(String(400))
+
+
 class ConfidentialTally(Base):
-    """What was answered to a confidential question: counts per option, per round, nothing else."""
+    """What was answered to a confidential question: counts per option, per round, nothing else.
+
+    Written once, when the round closes, from all of its sealed answers at once.
+    """
 
     __tablename__ = "confidential_tallies"
     __table_args__ = (
@@ -554,3 +576,13 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class SeenRequest(Base):
+    """Signed requests already taken in, kept while Slack's replay window lets them pass the
+    signature check: a second copy of one is a replay, whichever process it reaches."""
+
+    __tablename__ = "seen_requests"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     Answer,
+    ConfidentialPending,
     ConfidentialResponse,
     ConfidentialTally,
     Delivery,
@@ -19,6 +21,9 @@ from bot.storage.models import (
     PulseRound,
     RoundStatus,
 )
+
+# Pending confidential answers take random ids below this (they fit a 32-bit integer).
+PENDING_IDS = 2**31 - 2
 
 
 def _insert(session: Session, table):
@@ -170,8 +175,12 @@ def upsert_answer(
     version: int,
     value: list[str],
     now: datetime,
+    role_notice: str | None = None,
 ) -> None:
-    """Store or replace one answer; safe under double clicks and retried requests."""
+    """Store or replace one answer; safe under double clicks and retried requests.
+
+    `role_notice` goes with the value: a changed answer carries the notice shown when it changed.
+    """
     statement = _insert(session, Answer.__table__).values(
         delivery_id=delivery_id,
         question_id=question_id,
@@ -179,11 +188,17 @@ def upsert_answer(
         value=value,
         answered_at=now,
         updated_at=now,
+        role_notice=role_notice,
     )
     statement = statement.on_conflict_do_update(
         # The new values, bound again: cheaper to build than a reference to `excluded`.
         index_elements=["delivery_id", "question_id"],
-        set_={"value": value, "question_version": version, "updated_at": now},
+        set_={
+            "value": value,
+            "question_version": version,
+            "updated_at": now,
+            "role_notice": role_notice,
+        },
     )
     session.execute(statement)
 
@@ -206,45 +221,102 @@ def confidential_answered(*, session: Session, delivery_id: int) -> frozenset[st
     )
 
 
-def record_confidential(
-    *,
-    session: Session,
-    delivery_id: int,
-    round_id: int,
-    question_id: str,
-    version: int,
-    option_key: str,
-) -> bool:
-    """Note that the delivery answered, and count the answer, with no link between the two.
-
-    False (and nothing counted) when this delivery had already answered the question.
-    """
+def mark_confidential(*, session: Session, delivery_id: int, question_id: str) -> bool:
+    """Note that the delivery answered (not what); False if it already had."""
     marked = session.execute(
         _insert(session, ConfidentialResponse.__table__)
         .values(delivery_id=delivery_id, question_id=question_id)
         .on_conflict_do_nothing(index_elements=["delivery_id", "question_id"])
         .returning(ConfidentialResponse.question_id)
     ).scalar()
-    if marked is None:
-        return False
-    statement = _insert(session, ConfidentialTally.__table__).values(
-        round_id=round_id,
-        question_id=question_id,
-        question_version=version,
-        option_key=option_key,
-        count=1,
-    )
+    return marked is not None
+
+
+def unmark_confidential(*, session: Session, delivery_id: int, question_id: str) -> None:
+    """Take back a mark whose answer could not be kept."""
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["round_id", "question_id", "question_version", "option_key"],
-            set_={"count": ConfidentialTally.__table__.c.count + 1},
+        delete(ConfidentialResponse).where(
+            ConfidentialResponse.delivery_id == delivery_id,
+            ConfidentialResponse.question_id == question_id,
         )
     )
-    return True
+
+
+def round_open_for_answers(*, session: Session, round_id: int) -> bool:
+    """Whether the round is open, holding it open until this transaction ends.
+
+    A round closes by updating its row; this waits for a close under way (PostgreSQL), so an
+    answer is either in the pending rows that the close counts or refused.
+    """
+    status = session.scalar(
+        select(PulseRound.status).where(PulseRound.id == round_id).with_for_update(read=True)
+    )
+    return status is RoundStatus.OPEN
+
+
+def add_pending(*, session: Session, round_id: int, sealed: str) -> None:
+    """Keep one sealed answer until its round closes, under a random id."""
+    for _ in range(5):
+        added = session.execute(
+            _insert(session, ConfidentialPending.__table__)
+            .values(id=secrets.randbelow(PENDING_IDS) + 1, round_id=round_id, sealed=sealed)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ConfidentialPending.id)
+        ).scalar()
+        if added is not None:
+            return
+    raise RuntimeError("no free id for a pending confidential answer")
+
+
+def pending(*, session: Session, round_id: int) -> Sequence[ConfidentialPending]:
+    """The round's sealed answers."""
+    return session.scalars(
+        select(ConfidentialPending).where(ConfidentialPending.round_id == round_id)
+    ).all()
+
+
+def rounds_with_pending(*, session: Session, team_id: int) -> list[int]:
+    """The team's rounds that are no longer open and still have sealed answers."""
+    return list(
+        session.scalars(
+            select(PulseRound.id)
+            .where(
+                PulseRound.team_id == team_id,
+                PulseRound.status != RoundStatus.OPEN,
+                PulseRound.id.in_(select(ConfidentialPending.round_id)),
+            )
+            .order_by(PulseRound.id)
+        ).all()
+    )
+
+
+def count_confidential(
+    *, session: Session, round_id: int, counts: Mapping[tuple[str, int, str], int], taken: list[int]
+) -> None:
+    """Add counts per (question, version, option) to the round's tallies; drop the sealed rows.
+
+    One statement per option, in key order, so nothing written follows the order of answers.
+    """
+    for (question_id, version, option_key), n in sorted(counts.items()):
+        statement = _insert(session, ConfidentialTally.__table__).values(
+            round_id=round_id,
+            question_id=question_id,
+            question_version=version,
+            option_key=option_key,
+            count=n,
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["round_id", "question_id", "question_version", "option_key"],
+                set_={"count": ConfidentialTally.__table__.c.count + n},
+            )
+        )
+    if taken:
+        session.execute(delete(ConfidentialPending).where(ConfidentialPending.id.in_(taken)))
 
 
 def rewrite_tallies(*, session: Session, round_id: int) -> None:
-    """Rewrite a round's tallies in one statement, so no row keeps the mark of its last writer."""
+    """Rewrite a round's tallies in one statement, so every row carries the same last writer."""
     session.execute(
         update(ConfidentialTally)
         .where(ConfidentialTally.round_id == round_id)

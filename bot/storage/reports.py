@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import Session
 
-from bot.storage.models import PulseRound, RoundStatus
+from bot.storage.models import (
+    Answer,
+    ConfidentialResponse,
+    Delivery,
+    DeliveryStatus,
+    PulseRound,
+    RoundStatus,
+)
 
 
 def closed_rounds(
@@ -26,3 +34,36 @@ def closed_rounds(
     if until is not None:
         query = query.where(PulseRound.local_date <= until)
     return list(session.scalars(query.order_by(PulseRound.local_date)).all())
+
+
+def round_counts(*, session: Session, round_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Per round: (people the pulse reached, people with an answer or answered mark stored).
+
+    Respondents are counted from what is stored now, never from a stamp set at the first
+    click: someone who deleted their answers is no longer counted.
+    """
+    if not round_ids:
+        return {}
+    mine = Delivery.round_id.in_(round_ids)
+    answered = union(
+        select(Answer.delivery_id).join(Delivery, Delivery.id == Answer.delivery_id).where(mine),
+        select(ConfidentialResponse.delivery_id)
+        .join(Delivery, Delivery.id == ConfidentialResponse.delivery_id)
+        .where(mine),
+    ).subquery()
+    responded = dict(
+        session.execute(
+            select(Delivery.round_id, func.count())
+            .join(answered, answered.c.delivery_id == Delivery.id)
+            .group_by(Delivery.round_id)
+        ).all()
+    )
+    sent = session.execute(
+        select(
+            Delivery.round_id,
+            func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0)),
+        )
+        .where(mine)
+        .group_by(Delivery.round_id)
+    ).all()
+    return {rid: (int(n or 0), int(responded.get(rid, 0))) for rid, n in sent}

@@ -122,7 +122,8 @@ def test_own_answers_show_and_deleting_them_from_the_tab_removes_them(
     assert "all 3 of your stored pulse answers" in delete["confirm"]["text"]["text"]
 
     after = click(running, slack, view, "me.delete_answers", "UM01")
-    assert "No answers linked to you are stored" in text_of(after)
+    # The closed round's delivery is unlinked from them too: nothing of theirs is listed.
+    assert "No answers are stored about you" in text_of(after)
     assert "AI use: Daily" not in text_of(after)
     assert "me.delete_answers" not in [a for a, _ in buttons(after)]
     stored = members.my_data(db=env.db, slack_team_id=slack.team_id, user_id="UM01")

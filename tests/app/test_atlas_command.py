@@ -139,7 +139,8 @@ def test_the_reply_arrives_in_time_when_the_web_api_is_failing(
     assert [c for c in slack.calls if c.method != "auth.test"] == []  # answered without Slack
 
 
-def test_a_first_request_from_a_new_workspace_is_recorded(running: RunningApp) -> None:
+def test_only_a_recorded_workspace_is_served(running: RunningApp) -> None:
+    from bot.services import workspaces
     from bot.storage import workspaces as repo
 
     running.sender().command("help")
@@ -147,6 +148,9 @@ def test_a_first_request_from_a_new_workspace_is_recorded(running: RunningApp) -
         assert repo.get_by_slack_id(session=session, slack_team_id="T0SANDBOX") is not None
     other = running.sender()
     other.team_id = "T0OTHER"
-    assert other.command("2.2").status == 200
+    refused = other.command("2.2")
+    assert refused.status == 200 and "isn't installed" in refused.json["text"]
     with running.db.unit_of_work() as session:
-        assert repo.get_by_slack_id(session=session, slack_team_id="T0OTHER") is not None
+        assert repo.get_by_slack_id(session=session, slack_team_id="T0OTHER") is None
+    workspaces.ensure(db=running.db, slack_team_id="T0OTHER")  # as `atlas-bot team create` does
+    assert _header(other.command("2.2").json).startswith("2.2")

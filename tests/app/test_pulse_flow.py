@@ -212,7 +212,13 @@ def test_me_shows_my_answers_and_deletes_them_after_confirming(
     text = str(me["blocks"])
     assert "How often did you use AI tools for your work this week? → Daily" in text
     assert "<@ULEAD>" in text and "confidential, not anonymous" in text
-    button = next(e for b in me["blocks"] if b["type"] == "actions" for e in b["elements"])
+    button = next(
+        e
+        for b in me["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "me.delete_answers"
+    )
     assert button["confirm"]["confirm"]["text"] == "Delete"  # a click can be a mistake
     running.sender().block_action(
         {
@@ -256,6 +262,8 @@ def test_confidential_answers_are_counted_but_not_linked_to_anyone(
     ana = _person(running, slack, "UANA")
     ana.answer("confidential_paste", "no", message=stale)  # cannot change: not linked to her
     eventually(lambda: any("already counted" in r.get("text", "") for r in slack.responses))
+    assert _count(env, ConfidentialTally) == 0  # sealed until the round closes
+    env.tick(MONDAY + timedelta(days=7))
     with env.db.unit_of_work() as session:
         tallies = {t.option_key: t.count for t in session.scalars(select(ConfidentialTally))}
     assert tallies == {"yes": 1, "no": 1}

@@ -56,7 +56,8 @@ def _team(env: Env) -> int:
 @contextmanager
 def write_lock(database_url: str) -> Iterator[None]:
     """Another process's transaction holding the database's write lock (SQLite) or an exclusive
-    lock on the tables a click writes (PostgreSQL) until the block ends."""
+    lock on the tables a click writes, seen signatures included (PostgreSQL), until the block
+    ends."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         connection = sqlite3.connect(url.database, isolation_level=None)
@@ -70,7 +71,9 @@ def write_lock(database_url: str) -> Iterator[None]:
     engine = create_engine(url)
     with engine.connect() as connection:
         connection.execute(
-            text("LOCK TABLE members, pulse_deliveries, workspaces IN EXCLUSIVE MODE")
+            text(
+                "LOCK TABLE members, pulse_deliveries, workspaces, seen_requests IN EXCLUSIVE MODE"
+            )
         )
         try:
             yield
@@ -214,8 +217,9 @@ def test_a_click_that_waited_in_the_server_queue_past_its_budget_is_refused_not_
 def test_a_slow_database_before_any_listener_runs_gets_an_honest_reply_not_a_500(
     running: RunningApp,
 ) -> None:
-    # A workspace seen for the first time is recorded as the request is authorized, before a
-    # listener runs; with the database locked that cannot happen within the budget.
+    # A request's signature is recorded (replays) and its workspace looked up as it is
+    # authorized, before a listener runs; with the database locked that cannot happen within
+    # the budget.
     sender = running.sender()
     sender.team_id = "T0NEWCOMER"
     with write_lock(running.database_url):

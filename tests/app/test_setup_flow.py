@@ -29,7 +29,8 @@ def env(running: RunningApp, slack: FakeSlack) -> Env:
         if user not in slack.users:
             slack.add_user(user, tz="Europe/Berlin")
     slack.channel_members[CHANNEL] = [*PEOPLE, slack.bot_user_id]
-    slack.usergroup_members["S0DESIGN"] = ["U0ANA", "U0BEN"]
+    # Whoever sets a team up from a user group is in it.
+    slack.usergroup_members["S0DESIGN"] = ["U0OWNER", "U0ANA", "U0BEN"]
     slack.usergroup_handles["S0DESIGN"] = "design"
     running.ctx.clock = lambda: SET_UP_AT
     return Env(db=running.db, slack=slack, app=running.ctx)

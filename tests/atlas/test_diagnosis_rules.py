@@ -21,6 +21,7 @@ from atlas.diagnosis.model import (
     Workflow,
 )
 from atlas.diagnosis.rules import RULES, live_stages
+from atlas.diagnosis.rules.signals import UNNOTICED
 from atlas.modes import MODES, RECOVERY_STEPS
 
 NOW = datetime(2026, 6, 5, 18, 30)  # a Friday evening: this week's round has closed
@@ -319,9 +320,9 @@ def test_2_2_waits_for_the_leads_own_answer() -> None:
     rounds = (rnd(1, freq=use(none=8, daily=1)), rnd(0, freq=use(none=9), lead=None))
     found = RULES["2.2"](team(*rounds))
     assert found.status is Status.NOT_ENOUGH_DATA
-    assert (
-        found.evidence
-        == "The AI lead did not answer the usage question in the round of 2026-06-01."
+    assert found.evidence == (
+        "No usage answer from the AI lead in the round of 2026-06-01 was given under the pulse's "
+        f"notice that it is read for the role. {UNNOTICED}"
     )
     assert (
         RULES["2.2"](team(*weeks(2), roles={"owner": (OWNER,)})).evidence == "No AI lead is named."
@@ -376,7 +377,10 @@ def test_the_sponsors_use_reads_as_they_answered_for_2_3() -> None:
 def test_2_3_waits_for_two_answers_and_a_named_sponsor() -> None:
     found = RULES["2.3"](team(rnd(1, sponsor=None), rnd(0, sponsor="none")))
     assert found.status is Status.NOT_ENOUGH_DATA
-    assert found.evidence == "Not enough answers yet: 1 of the 2 needed from the executive sponsor."
+    assert found.evidence == (
+        "Not enough answers yet: 1 of the 2 needed from the executive sponsor, given under the "
+        f"pulse's notice that they are read for the role. {UNNOTICED}"
+    )
     unnamed = RULES["2.3"](team(*weeks(2, sponsor="none"), roles={"owner": (OWNER,)}))
     assert unnamed.status is Status.NOT_ENOUGH_DATA
     assert unnamed.evidence == "No executive sponsor is named."
@@ -576,6 +580,19 @@ def test_3_5_needs_an_owner_whose_use_is_known() -> None:
     assert RULES["3.5"](healthy(workflows=None)).status is Status.NOT_ENOUGH_DATA
     unknown = healthy(workflows=(workflow(owner_uses_it=None),))
     assert RULES["3.5"](unknown).status is Status.NOT_ENOUGH_DATA
+    assert RULES["3.5"](unknown).evidence == (
+        "No shipped workflow's owner has a usage answer given under the pulse's notice that it "
+        f"is read for their workflow. {UNNOTICED}"
+    )
+
+
+def test_3_5_says_how_many_workflows_it_could_not_count() -> None:
+    found = RULES["3.5"](healthy(workflows=(workflow(), workflow("Triage", owner_uses_it=None))))
+    assert found.status is Status.OK
+    assert found.evidence == (
+        "The owners of all 1 shipped workflows use them. 1 more not counted: no usage answer "
+        "from the owner under the pulse's workflow-owner notice."
+    )
 
 
 # 4.1 Knowledge in one head

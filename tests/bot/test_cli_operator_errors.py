@@ -215,6 +215,55 @@ def test_socket_mode_waits_for_slack_and_connects_once_it_answers(tmp_path: Path
     assert "Traceback" not in log.read_text()
 
 
+def test_http_mode_serves_once_slack_answers_who_it_is(tmp_path: Path) -> None:
+    """Only recorded workspaces are served; a bot started while Slack was out of reach keeps
+    asking Slack who it is, and serves its workspace as soon as Slack answers."""
+    from bot.sandbox import SignedSender
+    from bot.sandbox.signer import post_raw
+
+    slack_port, http_port = _free_port(), _free_port()
+    env = _env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-cli",
+        SLACK_SIGNING_SECRET="cli-secret",
+        SLACK_API_URL=f"http://127.0.0.1:{slack_port}/api/",
+        DATABASE_URL=_migrated_sqlite(tmp_path),
+    )
+    process = subprocess.Popen(
+        [*ATLAS_BOT, "serve", "--http", "--host", "127.0.0.1", "--port", str(http_port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{http_port}"
+
+    def healthy() -> bool:
+        try:
+            return post_raw(url + "/healthz", b"", {}, method="GET").status == 200
+        except OSError:
+            return False
+
+    try:
+        assert poll_until(lambda: healthy() or process.poll() is not None, 60, 0.1)
+        assert process.poll() is None
+        with FakeSlack(port=slack_port) as slack:
+            sender = SignedSender(url, "cli-secret", team_id=slack.team_id)
+
+            def served() -> bool:
+                return "Only the AI lead" in sender.command("2.2").text
+
+            assert poll_until(served, 60, 0.2), "the workspace was never recorded"
+            assert slack.calls_to("auth.test")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_run_with_a_malformed_token_reports_it_instead_of_running_the_demo(
     tmp_path: Path,

@@ -217,7 +217,9 @@ def test_export_writes_the_weekly_aggregates_with_the_floor_kept(
     assert f"wrote {out_file}" in out
     rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
     assert [r["week"] for r in rows] == ["2026-11-16", "2026-11-23"]
-    assert rows[0]["responded"] == "6" and rows[0]["suppressed"] == ""
+    # The round is above the floor, but two of its questions were answered by fewer people.
+    assert rows[0]["responded"] == "6" and rows[0]["ai_frequency:daily"] == "3"
+    assert rows[0]["suppressed"] == "time_saved confidential_paste below minimum group size (5)"
     assert rows[1]["responded"] == "" and "minimum group size (5)" in rows[1]["suppressed"]
     # To standard output when no file is given; same content.
     with after_both_rounds:

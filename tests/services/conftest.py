@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.context import AppContext
 from bot.outbound import Caller
 from bot.sandbox import FakeSlack
+from bot.sandbox.running import SANDBOX_SECRET_KEY
 from bot.scheduling.tick import tick
 from bot.services import teams
 from bot.services.pulse import TickReport
@@ -99,6 +100,6 @@ def utc(*parts: int) -> datetime:
 
 @pytest.fixture
 def env(database_url: str, slack: FakeSlack) -> Iterator[Env]:
-    db = Database.from_url(database_url)
+    db = Database.from_url(database_url, secret_key=SANDBOX_SECRET_KEY)
     yield Env(db=db, slack=slack)
     db.dispose()

@@ -86,13 +86,14 @@ def test_a_round_above_the_floor_has_its_counts_and_one_below_has_only_its_date(
     assert usage == ["1", "0", "2", "3"]
     tools = [first[f"ai_tools:{k}"] for k in ("chatgpt", "claude", "copilot", "gemini", "other")]
     assert tools == ["4", "2", "1", "0", "0"]
-    assert first["time_saved:no"] == "0"  # asked, nobody chose it
     assert first["training_fit:yes"] == ""  # switched off: not asked, so blank rather than 0
     assert first["whats_in_it:helps"] == ""  # another week's rotating question
-    # The confidential question comes from its tallies: counts, nobody's name.
+    # Asked, but answered by fewer than 5 (nobody for time saved, 3 for the confidential one):
+    # the floor holds per question, so those cells are blank and the reason says which.
+    assert first["time_saved:no"] == ""
     confidential = [first[f"confidential_paste:{k}"] for k in ("no", "unsure", "yes")]
-    assert confidential == ["2", "1", "0"]
-    assert first["suppressed"] == ""
+    assert confidential == ["", "", ""]
+    assert first["suppressed"] == ("time_saved confidential_paste below minimum group size (5)")
 
     # Two respondents: below the minimum group size of 5, every aggregate cell is blank.
     assert second["week"] == "2026-11-23"

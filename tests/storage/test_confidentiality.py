@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData, inspect, text
 
 from bot.storage.db import make_engine
-from bot.storage.models import Base, ConfidentialResponse, ConfidentialTally
+from bot.storage.models import Base, ConfidentialPending, ConfidentialResponse, ConfidentialTally
 
 PERSON_TABLES = {"members", "pulse_deliveries", "confidential_responses", "pulse_answers"}
 
@@ -28,6 +28,13 @@ def test_the_tally_table_has_no_path_to_a_person_in_the_models() -> None:
     assert not {"id", "created_at", "answered_at", "member_id", "delivery_id", "user_id"} & set(
         tally.columns.keys()
     )
+
+
+def test_a_waiting_answer_holds_its_round_and_a_sealed_token_and_nothing_else() -> None:
+    pending = ConfidentialPending.__table__
+    assert set(pending.columns.keys()) == {"id", "round_id", "sealed"}
+    assert {fk.column.table.name for fk in pending.foreign_keys} == {"pulse_rounds"}
+    assert pending.c.id.autoincrement is False  # random ids: their order is not the arrival order
 
 
 def test_the_migrated_schema_agrees_and_rounds_lead_to_no_person(database_url: str) -> None:

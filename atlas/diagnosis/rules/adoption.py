@@ -19,6 +19,7 @@ from atlas.diagnosis.rules.base import (
 )
 from atlas.diagnosis.rules.launch import shipped
 from atlas.diagnosis.rules.signals import (
+    UNNOTICED,
     Tally,
     answers,
     closed_rounds,
@@ -271,9 +272,14 @@ def wrong_workflow_owner(snapshot: TeamSnapshot) -> Finding:
     """Workflows owned by people who do not do the work."""
     if snapshot.workflows is None:
         return no_data("3.5", "The workflow registry is not in use.")
-    known = [w for w in shipped(snapshot) if w.owner_uses_it is not None]
+    ships = shipped(snapshot)
+    known = [w for w in ships if w.owner_uses_it is not None]
     if not known:
-        return no_data("3.5", "No shipped workflow's owner has answered whether they use it.")
+        return no_data(
+            "3.5",
+            "No shipped workflow's owner has a usage answer given under the pulse's notice that "
+            f"it is read for their workflow. {UNNOTICED}",
+        )
     idle = sorted(w.name for w in known if not w.owner_uses_it)
     if idle:
         status = Status.DETECTED
@@ -284,6 +290,11 @@ def wrong_workflow_owner(snapshot: TeamSnapshot) -> Finding:
     else:
         status = Status.OK
         evidence = f"The owners of all {len(known)} shipped workflows use them."
+    if unknown := len(ships) - len(known):
+        evidence += (
+            f" {unknown} more not counted: no usage answer from the owner under the pulse's "
+            "workflow-owner notice."
+        )
     return found(
         "3.5",
         status,

@@ -1,7 +1,8 @@
 """Stage 2 rules on the named roles' own use: only the AI lead (2.2), a non-using sponsor (2.3).
 
 These read `role_usage`, the one individual answer the pulse tells those roles is visible to the
-owner, so their findings carry `individual=True`.
+owner, so their findings carry `individual=True`. An answer given before the pulse said so (say,
+before the person was named) is not in `role_usage`: the rule counts it as unknown.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from atlas.diagnosis.model import Finding, RoundStats, Status, TeamSnapshot
 from atlas.diagnosis.rules.base import Need, confidence, found, need, no_data, not_enough, rule
 from atlas.diagnosis.rules.signals import (
+    UNNOTICED,
     USAGE_WEIGHT,
     answers,
     closed_rounds,
@@ -90,7 +92,8 @@ def _lead_rounds(snapshot: TeamSnapshot, needed: Need) -> list[_LeadRound] | Fin
             return found(
                 "2.2",
                 Status.NOT_ENOUGH_DATA,
-                f"The AI lead did not answer the usage question in the round of {r.local_date}.",
+                f"No usage answer from the AI lead in the round of {r.local_date} was given "
+                f"under the pulse's notice that it is read for the role. {UNNOTICED}",
                 sample=usage(r).answered,
                 confidence=0.0,
                 individual=True,
@@ -175,7 +178,8 @@ def sponsor_does_not_use(snapshot: TeamSnapshot) -> Finding:
             "2.3",
             Status.NOT_ENOUGH_DATA,
             f"Not enough answers yet: {len(answered)} of the {SPONSOR.answers} needed from the "
-            "executive sponsor.",
+            "executive sponsor, given under the pulse's notice that they are read for the role. "
+            + UNNOTICED,
             sample=len(answered),
             confidence=confidence(len(answered), SPONSOR.answers),
             individual=True,

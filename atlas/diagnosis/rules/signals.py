@@ -13,6 +13,12 @@ Tally = Mapping[str, int]
 EMPTY: Tally = {}
 # How much each usage answer weighs when measuring whose use it is (2.2).
 USAGE_WEIGHT: Mapping[str, int] = {"none": 0, "few": 1, "several": 3, "daily": 5}
+# Why an answer may be missing although the person answered; said the same way in every case,
+# so that the evidence never tells an answer from no answer.
+UNNOTICED = (
+    "Answers given before the pulse told the person so (for example before they held the role) "
+    "are not read on their own."
+)
 
 
 def closed_rounds(snapshot: TeamSnapshot) -> tuple[RoundStats, ...]:

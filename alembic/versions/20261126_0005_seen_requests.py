@@ -1,0 +1,37 @@
+"""seen requests: signatures already taken in, to refuse replays
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.create_table(
+        "seen_requests",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_seen_requests")),
+    )
+    with op.batch_alter_table("seen_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_seen_requests_expires_at"), ["expires_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("seen_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_seen_requests_expires_at"))
+    op.drop_table("seen_requests")
