@@ -53,6 +53,9 @@ class RoundStats:
     help. `role_usage[role]` is the `ai_frequency` option key the AI lead / executive sponsor
     chose ("none", "few", "several", "daily"), only when they answered under the pulse's notice
     for that role (`Notice`). `confidential` holds the tallies of confidential questions.
+    `answerers[question_id]` counts the people who answered that question at all (someone who
+    picked three tools counts once): the group every figure about the question comes from, so
+    the one tested against the team's minimum group size.
     """
 
     local_date: date
@@ -63,6 +66,7 @@ class RoundStats:
     go_to: Mapping[str, int] = field(default_factory=dict)
     role_usage: Mapping[str, str] = field(default_factory=dict)
     confidential: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    answerers: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

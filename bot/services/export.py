@@ -1,6 +1,7 @@
 """The team's weekly figures as CSV: one row per closed round, aggregates only.
 
-A round with fewer respondents than the team's minimum group size keeps its date and the
+A round with fewer respondents than the team's minimum group size, or whose figures changed
+since they were shown by fewer people than that (`atlas.published`), keeps its date and the
 reason in `suppressed`; every other cell of it is blank. No user id is ever written: the go-to
 question (whose answers are people) has no column at all.
 """
@@ -34,6 +35,14 @@ def suppressed_note(min_group_size: int) -> str:
     return f"below minimum group size ({min_group_size})"
 
 
+def withheld_note(min_group_size: int) -> str:
+    """What the `suppressed` column says for a round whose figures changed by too few people."""
+    return (
+        "changed since it was published by fewer people than the minimum group size "
+        f"({min_group_size}); not shown"
+    )
+
+
 def team_csv(db: Database, team_id: int, now: datetime) -> str:
     """Every closed round of the team up to `now`, as CSV text with a stable header."""
     with db.unit_of_work() as session:
@@ -44,7 +53,7 @@ def team_csv(db: Database, team_id: int, now: datetime) -> str:
         rounds = reports.closed_rounds(
             session=session, team_id=team_id, until=trend.local_today(team, now)
         )
-        figures = trend.figures(session, rounds)
+        figures = trend.figures(session, rounds, floor)
         columns = _columns(session, team_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -122,7 +131,8 @@ def _tool_keys(session: Session, team_id: int) -> list[str]:
 def _row(figure: RoundFigures, columns: list[tuple[str, str]], floor: int) -> list[str]:
     week = figure.local_date.isoformat()
     if not trend.reportable(figure, floor):
-        return [week, *([""] * (len(FIXED) - 1 + len(columns))), suppressed_note(floor)]
+        note = withheld_note(floor) if figure.withheld else suppressed_note(floor)
+        return [week, *([""] * (len(FIXED) - 1 + len(columns))), note]
     rate = f"{min(1.0, figure.respondents / figure.invited):.3f}" if figure.invited else ""
     cells = [week, str(figure.invited), str(figure.respondents), rate]
     too_few: list[str] = []

@@ -29,7 +29,7 @@ from bot.scheduling.calendar import (
     pulse_dates,
     zone,
 )
-from bot.services import pulse_view, workspaces
+from bot.services import pulse_view, trend, workspaces
 from bot.storage import pulse as repo
 from bot.storage import teams as team_repo
 from bot.storage.db import Database
@@ -246,6 +246,11 @@ def close_due(*, db: Database, team_id: int, now: datetime) -> list[int]:
             _count_sealed(session, db.sealer, round_id)
         for round_id in closed:
             repo.rewrite_tallies(session=session, round_id=round_id)
+        # The figures as they stand at closing are the published ones: any later showing of
+        # this round is compared with them (`atlas.published`).
+        if closed:
+            floor = team_repo.get(session=session, team_id=team_id).min_group_size
+            trend.figures(session, [session.get(PulseRound, r) for r in closed], floor)
     return closed
 
 

@@ -41,9 +41,15 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
     counts = reports.round_counts(session=session, round_ids=ids)
     answers: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     go_to: dict[int, Counter[str]] = defaultdict(Counter)
+    # Per round, the people who answered each question: the group every figure about it is
+    # counted from, so the one a rule tests against the minimum group size.
+    answerers: dict[int, Counter[str]] = defaultdict(Counter)
     for round_id, _role, question_id, value, count in (
         repo.answer_counts(session=session, round_ids=ids) if ids else ()
     ):
+        if not value:
+            continue
+        answerers[round_id][question_id] += count
         if question_id == "go_to_person":
             for person in value[:1]:
                 go_to[round_id][person] += count
@@ -52,6 +58,9 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
             answers[round_id][question_id][option] += count
     role_usage = _role_usage(session, ids)
     confidential = repo.confidential_counts(session=session, round_ids=ids) if ids else {}
+    for round_id, tallies in confidential.items():
+        for question_id, tally in tallies.items():  # single choice: one answer per person
+            answerers[round_id][question_id] = sum(tally.values())
     today = now.date()
     window = repo.open_recovery(session=session, team_id=team.id)
     return TeamSnapshot(
@@ -70,6 +79,7 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
                 go_to=dict(go_to[r.id]),
                 role_usage=dict(role_usage[r.id]),
                 confidential={q: dict(c) for q, c in confidential.get(r.id, {}).items()},
+                answerers=dict(answerers[r.id]),
             )
             for r in rounds
         ),

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from atlas import floor as group_floor
+from atlas import published as published_figures
 from atlas.questions import CORE_IDS
 from bot import charts
 from bot.outbound import Caller, CallResult, Outcome, upload_to_dm
@@ -46,6 +47,7 @@ class RoundFigures:
     go_to_top: int  # go-to answers naming the most-named person
     go_to_total: int  # go-to answers in all
     confidential: Mapping[str, Mapping[str, int]]  # confidential question → option → count
+    withheld: bool = False  # changed since shown by fewer people than the floor: show nothing
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,55 @@ class WeekStats:
     respondents: int | None = None
     response_rate: float | None = None
     using_ai: float | None = None  # share of usage answers other than "not at all"
+    withheld: bool = False  # not shown because it changed since shown by too few people
 
 
-def figures(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures]:
+def figures(session: Session, rounds: Sequence[PulseRound], floor: int) -> list[RoundFigures]:
+    """The rounds' figures as they may be shown now, one per round in the same order.
+
+    Each is compared with the figures last shown of its round (`atlas.published`): when too few
+    people changed since, it comes back withheld; otherwise it becomes the round's shown record.
+    """
+    counted = count(session, rounds)
+    shown = reports.published(session=session, round_ids=[r.id for r in rounds])
+    result = []
+    for r, figure in zip(rounds, counted, strict=True):
+        if published_figures.withheld(shown.get(r.id), snapshot(figure, 0), floor):
+            result.append(replace(figure, withheld=True))
+            continue
+        now = snapshot(figure, floor)
+        if shown.get(r.id) != now:
+            reports.publish(session=session, round_id=r.id, figures=now)
+        result.append(figure)
+    return result
+
+
+def snapshot(figure: RoundFigures, floor: int) -> dict:
+    """What of a round passes `floor`, as JSON-ready data (the format of `atlas.published`)."""
+    if not group_floor.shown(figure.respondents, floor):
+        return {"invited": None, "respondents": None, "questions": {}, "go_to": None}
+    questions = {}
+    for question_id in sorted(figure.asked | set(figure.answerers)):
+        people = answered(figure, question_id)
+        if not group_floor.shown(people, floor):
+            continue
+        counted = figure.confidential if question_id in figure.confidential else figure.tallies
+        questions[question_id] = {
+            "answered": people,
+            "tally": dict(sorted(counted.get(question_id, {}).items())),
+        }
+    go_to = None
+    if group_floor.shown(figure.go_to_total, floor):
+        go_to = {"top": figure.go_to_top, "total": figure.go_to_total}
+    return {
+        "invited": figure.invited,
+        "respondents": figure.respondents,
+        "questions": questions,
+        "go_to": go_to,
+    }
+
+
+def count(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures]:
     """Count the answers of these rounds, in SQL, one figure per round in the same order."""
     ids = [r.id for r in rounds]
     if not ids:
@@ -107,8 +155,8 @@ def figures(session: Session, rounds: Sequence[PulseRound]) -> list[RoundFigures
 
 
 def reportable(figure: RoundFigures, floor: int) -> bool:
-    """Whether a round had enough respondents for any of its numbers to be shown."""
-    return group_floor.shown(figure.respondents, floor)
+    """Whether any of a round's numbers may be shown: enough respondents, and not withheld."""
+    return not figure.withheld and group_floor.shown(figure.respondents, floor)
 
 
 def answered(figure: RoundFigures, question_id: str) -> int:
@@ -131,7 +179,7 @@ def question_tally(figure: RoundFigures, question_id: str, floor: int) -> Mappin
 def week_stats(figure: RoundFigures, floor: int) -> WeekStats:
     """The trend's view of one round: rates when at or above the floor, else just the date."""
     if not reportable(figure, floor):
-        return WeekStats(week=figure.local_date, reportable=False)
+        return WeekStats(week=figure.local_date, reportable=False, withheld=figure.withheld)
     usage = question_tally(figure, USAGE, floor)
     using = None
     if usage is not None:
@@ -164,7 +212,7 @@ def recent(
         since=today - timedelta(weeks=weeks) + timedelta(days=1),
         until=today,
     )
-    return figures(session, rounds[-weeks:])
+    return figures(session, rounds[-weeks:], team.min_group_size)
 
 
 def trend(session: Session, team: Team, now: datetime) -> list[WeekStats]:

@@ -586,3 +586,16 @@ class SeenRequest(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PublishedFigures(Base):
+    """A closed round's figures as they were last shown, after the floor: what any later figure
+    of the round is compared with, so that two showings never differ by fewer than the floor."""
+
+    __tablename__ = "published_figures"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    figures: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

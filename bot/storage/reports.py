@@ -13,8 +13,10 @@ from bot.storage.models import (
     ConfidentialResponse,
     Delivery,
     DeliveryStatus,
+    PublishedFigures,
     PulseRound,
     RoundStatus,
+    utcnow,
 )
 
 
@@ -67,3 +69,20 @@ def round_counts(*, session: Session, round_ids: Sequence[int]) -> dict[int, tup
         .group_by(Delivery.round_id)
     ).all()
     return {rid: (int(n or 0), int(responded.get(rid, 0))) for rid, n in sent}
+
+
+def published(*, session: Session, round_ids: Sequence[int]) -> dict[int, dict]:
+    """Per round: its figures as they were last shown (rounds never shown are absent)."""
+    if not round_ids:
+        return {}
+    rows = session.scalars(select(PublishedFigures).where(PublishedFigures.round_id.in_(round_ids)))
+    return {row.round_id: row.figures for row in rows}
+
+
+def publish(*, session: Session, round_id: int, figures: dict) -> None:
+    """Record the figures of a round as the ones now shown, replacing any earlier record."""
+    row = session.get(PublishedFigures, round_id)
+    if row is None:
+        session.add(PublishedFigures(round_id=round_id, figures=figures))
+    else:
+        row.figures, row.published_at = figures, utcnow()

@@ -3,6 +3,7 @@ enough data, and the engine adds stages, since, cleared, marks and recovery on t
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime, timedelta
 
@@ -29,6 +30,7 @@ THIS_MONDAY = date(2026, 6, 1)
 OWNER, LEAD, CEO = "U0OWNER", "U0LEAD", "U0CEO"
 ROLES = {"owner": (OWNER,), "ai_lead": (LEAD,), "executive_sponsor": (CEO,)}
 GROUP_TEXT = "The team's minimum group size is 5; smaller groups are never reported."
+TOO_FEW = f"Not enough answers to that question yet. {GROUP_TEXT}"
 
 HEALTHY_USE = {"none": 2, "few": 3, "several": 3, "daily": 2}
 HEALTHY_ANSWERS = {
@@ -61,17 +63,32 @@ def rnd(
     go_to: dict[str, int] | None = None,
     paste: dict[str, int] | None = None,
     closed: bool = True,
+    tool_users: int | None = None,
     **answers: dict[str, int],
 ) -> RoundStats:
-    """One weekly round, healthy unless told otherwise, on the Monday `weeks_ago` weeks back."""
+    """One weekly round, healthy unless told otherwise, on the Monday `weeks_ago` weeks back.
+
+    Every single-choice tally is one answer per person; the tools question, a multi-select, was
+    answered by `tool_users` people (by default the AI users, or the most-named tool's count).
+    """
     freq = HEALTHY_USE if freq is None else freq
     roles = {"ai_lead": lead, "executive_sponsor": sponsor}
+    tallies = {"ai_frequency": freq, **HEALTHY_ANSWERS, **answers}
+    people = {q: sum(t.values()) for q, t in tallies.items()}
+    tools = tallies["ai_tools"]
+    users = sum(n for k, n in freq.items() if k != "none")
+    people["ai_tools"] = (
+        (max(max(tools.values()), min(users, sum(tools.values()))) if tools else 0)
+        if tool_users is None
+        else tool_users
+    )
     return RoundStats(
         local_date=THIS_MONDAY - timedelta(weeks=weeks_ago),
         closed=closed,
         invited=sum(freq.values()) + 2,
         respondents=sum(freq.values()),
-        answers={"ai_frequency": freq, **HEALTHY_ANSWERS, **answers},
+        answers=tallies,
+        answerers=people,
         go_to=HEALTHY_GO_TO if go_to is None else go_to,
         role_usage={role: level for role, level in roles.items() if level},
         confidential={"confidential_paste": HEALTHY_PASTE if paste is None else paste},
@@ -160,8 +177,11 @@ def test_every_signal_rule_is_quiet_on_a_healthy_team(mode_id: str) -> None:
 def test_no_aggregate_rule_reads_a_team_below_its_minimum_group_size(mode_id: str) -> None:
     found = RULES[mode_id](small())
     assert found.status is Status.NOT_ENOUGH_DATA
-    assert found.evidence.startswith("Not enough answers yet: ")
+    assert found.evidence.startswith("Not enough answers to that question yet")
     assert GROUP_TEXT in found.evidence
+    # No count from the 4 who answered: only the floor and the round's date carry digits.
+    assert "4" not in found.evidence.replace("2026-", "")
+    assert found.sample == 0 and found.confidence == 0.0
 
 
 @pytest.mark.parametrize("mode_id", SIGNAL_MODES)
@@ -177,10 +197,16 @@ def test_no_rule_fires_or_fails_on_a_team_with_no_data_at_all(mode_id: str) -> N
 def test_a_larger_minimum_group_size_needs_more_answers() -> None:
     found = RULES["2.6"](healthy(min_group_size=12))
     assert found.evidence == (
-        "Not enough answers yet: 10 of the 12 needed. "
+        "Not enough answers to that question yet. "
         "The team's minimum group size is 12; smaller groups are never reported."
     )
-    assert found.confidence == pytest.approx(10 / 24, abs=0.01)
+    assert found.sample == 0 and found.confidence == 0.0
+
+
+def test_a_rule_minimum_above_the_floor_still_quotes_the_answers() -> None:
+    found = RULES["2.6"](team(*weeks(1, prompt_source={"own": 4}), min_group_size=3))
+    assert found.evidence == "Not enough answers yet: 4 of the 5 needed."
+    assert found.sample == 4
 
 
 def test_open_rounds_are_not_evidence() -> None:
@@ -312,7 +338,7 @@ def test_a_round_below_the_group_size_keeps_2_2_waiting() -> None:
     assert found.status is Status.NOT_ENOUGH_DATA
     assert (
         found.evidence
-        == f"Not enough answers yet: 4 of the 5 needed in the round of 2026-05-25. {GROUP_TEXT}"
+        == f"Not enough answers to that question yet in the round of 2026-05-25. {GROUP_TEXT}"
     )
 
 
@@ -561,7 +587,7 @@ def test_many_unsure_about_confidential_data_are_watched_for_3_4() -> None:
 def test_a_yes_in_a_group_below_the_minimum_is_never_reported_for_3_4() -> None:
     found = RULES["3.4"](team(*weeks(1, paste={"yes": 1, "no": 3})))
     assert found.status is Status.NOT_ENOUGH_DATA
-    assert found.evidence == f"Not enough answers yet: 4 of the 5 needed. {GROUP_TEXT}"
+    assert found.evidence == TOO_FEW
 
 
 # 3.5 Workflows owned by the wrong person
@@ -620,7 +646,7 @@ def test_4_1_waits_for_enough_people_naming_someone() -> None:
     found = RULES["4.1"](team(*weeks(1, go_to={LEAD: 4})))
     assert (
         found.evidence
-        == f"Not enough answers yet: 4 of the 5 needed in the round of 2026-06-01. {GROUP_TEXT}"
+        == f"Not enough answers to that question yet in the round of 2026-06-01. {GROUP_TEXT}"
     )
 
 
@@ -891,3 +917,61 @@ def _timed(snapshot: TeamSnapshot) -> float:
     start = time.perf_counter()
     diagnose(snapshot)
     return time.perf_counter() - start
+
+
+# The floor per question: a round above the floor, a question below it
+
+
+SIX = use(several=3, daily=3)  # 6 respondents, all using AI, floor 5
+FOUR_TOOLS = {"chatgpt": 2, "claude": 2, "copilot": 2, "gemini": 2}
+
+
+@pytest.mark.parametrize("answered", [1, 2])
+def test_tools_named_by_fewer_than_the_floor_are_no_data_for_3_1_and_4_4(answered: int) -> None:
+    # Two people naming four tools each: 8 mentions among 6 AI users once looked like 6 people.
+    tools = {key: min(n, answered) for key, n in FOUR_TOOLS.items()}
+    snapshot = team(*weeks(2, freq=SIX, ai_tools=tools, tool_users=answered), day=400)
+    for mode_id in ("3.1", "4.4"):
+        found = RULES[mode_id](snapshot)
+        assert found.status is Status.NOT_ENOUGH_DATA, found.evidence
+        assert found.evidence.startswith("Not enough answers to that question yet")
+        assert re.findall(r"\d+", re.sub(r"\d{4}-\d\d-\d\d", "", found.evidence)) == ["5"]
+        assert found.sample == 0 and found.confidence == 0.0
+    found = diagnose(snapshot).finding("3.1")
+    assert found is not None and found.status is Status.NOT_ENOUGH_DATA
+
+
+def test_tools_named_by_the_floor_still_raise_3_1() -> None:
+    tools = {"chatgpt": 2, "claude": 2, "copilot": 1, "gemini": 1}
+    found = RULES["3.1"](team(rnd(0, freq=SIX, ai_tools=tools, tool_users=5)))
+    assert found.status is Status.DETECTED
+    assert found.evidence == (
+        "5 people named 4 tools, and the most named reached 2 of them (40%), in the round of "
+        "2026-06-01."
+    )
+
+
+def test_one_tool_named_by_the_floor_is_still_watched_for_4_4() -> None:
+    found = RULES["4.4"](team(*weeks(2, freq=SIX, ai_tools={"chatgpt": 5}, tool_users=5)))
+    assert found.status is Status.WATCH and "(5 of 5)" in found.evidence
+
+
+def test_a_rotating_question_below_the_floor_falls_back_to_the_last_round_above_it() -> None:
+    rounds = (rnd(1), rnd(0, freq=SIX, prompt_source={"generic": 2}))
+    found = RULES["2.6"](team(*rounds))
+    assert found.status is Status.OK and found.evidence.endswith("in the round of 2026-05-25.")
+    alone = RULES["2.6"](team(rnd(0, freq=SIX, prompt_source={"generic": 2})))
+    assert alone.status is Status.NOT_ENOUGH_DATA and "2" not in alone.evidence
+
+
+def test_first_heard_rounds_below_the_floor_do_not_add_up_for_2_5() -> None:
+    rounds = (rnd(1, first_heard={"slack": 2}), rnd(0, first_heard={"slack": 2, "kickoff": 1}))
+    found = RULES["2.5"](team(*rounds))
+    assert found.status is Status.NOT_ENOUGH_DATA and found.evidence == TOO_FEW
+    counted = RULES["2.5"](team(rnd(1, first_heard={"slack": 2}), rnd(0)))
+    assert counted.evidence.startswith("1 of 10 people")  # the round of 2 is left out
+
+
+def test_a_confidential_yes_among_fewer_than_the_floor_is_not_told() -> None:
+    found = RULES["3.4"](team(rnd(0, freq=SIX, paste={"yes": 1, "no": 1})))
+    assert found.status is Status.NOT_ENOUGH_DATA and found.evidence == TOO_FEW

@@ -21,9 +21,9 @@ from atlas.diagnosis.rules.launch import shipped
 from atlas.diagnosis.rules.signals import (
     UNNOTICED,
     Tally,
+    answered,
     answers,
     closed_rounds,
-    confidential,
     count,
     in_round,
     latest_asked,
@@ -79,16 +79,15 @@ RESISTANCE = Resistance()
 LEAKAGE = Leakage()
 
 
-def tool_users(r: RoundStats, tally: Tally) -> int:
-    """An estimate of how many people named a tool in a round.
+def tools_named(r: RoundStats) -> tuple[Tally, int]:
+    """One round's tools question: mentions per tool, and how many people named any.
 
-    The round records mentions per tool, not how many people answered this multi-select, so:
-    at least the most-named tool's count, at most the AI users and the mentions.
+    The people, not the mentions, are the group the floor is tested against. No tool is
+    counted by more people than named one.
     """
-    mentions = sum(max(0, n) for n in tally.values())
-    if not mentions:
-        return 0
-    return max(max(tally.values()), min(usage(r).users, mentions))
+    n = answered(r, "ai_tools")
+    tally = {key: min(k, n) for key, k in answers("ai_tools")(r).items() if k > 0}
+    return (tally, n) if tally else ({}, 0)
 
 
 @rule(
@@ -106,8 +105,7 @@ def tool_sprawl(snapshot: TeamSnapshot) -> Finding:
     if not rounds:
         return not_enough("3.1", 0, needed)
     last = rounds[-1]
-    tally = {key: n for key, n in answers("ai_tools")(last).items() if n > 0}
-    n = tool_users(last, tally)
+    tally, n = tools_named(last)
     if n < needed.count:
         return not_enough("3.1", n, needed, where=f" in the round of {last.local_date}")
     top = of(max(tally.values()), n)
@@ -139,7 +137,7 @@ def tool_sprawl(snapshot: TeamSnapshot) -> Finding:
 def quality_drift(snapshot: TeamSnapshot) -> Finding:
     """Problems in AI output are reaching customers and colleagues."""
     needed = need(snapshot, QUALITY.min_sample)
-    latest = latest_asked(closed_rounds(snapshot), answers("output_problems"), needed.count)
+    latest = latest_asked(closed_rounds(snapshot), "output_problems", needed.count)
     if latest.round is None:
         return not_enough("3.2", latest.n, needed)
     seen = count(latest.tally, "once", "repeatedly")
@@ -193,7 +191,7 @@ def _usage_flat(snapshot: TeamSnapshot, needed: int) -> tuple[bool, str] | None:
 def resistance_not_diagnosed(snapshot: TeamSnapshot) -> Finding:
     """People see a threat or a burden in AI, and use has stalled."""
     needed = need(snapshot, RESISTANCE.min_sample)
-    latest = latest_asked(closed_rounds(snapshot), answers("whats_in_it"), needed.count)
+    latest = latest_asked(closed_rounds(snapshot), "whats_in_it", needed.count)
     if latest.round is None:
         return not_enough("3.3", latest.n, needed)
     uneasy = count(latest.tally, "worried", "burden")
@@ -234,7 +232,7 @@ def resistance_not_diagnosed(snapshot: TeamSnapshot) -> Finding:
 def data_leakage(snapshot: TeamSnapshot) -> Finding:
     """Confidential data pasted into tools that are not approved."""
     needed = need(snapshot, LEAKAGE.min_sample)
-    latest = latest_asked(closed_rounds(snapshot), confidential("confidential_paste"), needed.count)
+    latest = latest_asked(closed_rounds(snapshot), "confidential_paste", needed.count)
     if latest.round is None:
         return not_enough("3.4", latest.n, needed)
     yes = count(latest.tally, "yes")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from atlas import lookup
 from atlas.diagnosis.model import Finding, Source, Status, TeamSnapshot
+from atlas.floor import shown
 
 # The rollout day from which each stage is live. Stage 1 is live whatever the day, even before a
 # rollout start is set; stages 2-4 need a start date. Day 30 and day 150 follow the atlas's
@@ -101,13 +102,15 @@ class Need:
 
     count: int
     group: bool
+    floor: int = 1  # the team's minimum group size: fewer answers than this are never quoted
 
 
 def need(snapshot: TeamSnapshot, rule_minimum: int) -> Need:
     """The larger of a rule's own minimum and the team's minimum group size."""
-    if snapshot.min_group_size >= rule_minimum:
-        return Need(snapshot.min_group_size, True)
-    return Need(rule_minimum, False)
+    floor = snapshot.min_group_size
+    if floor >= rule_minimum:
+        return Need(floor, True, floor)
+    return Need(rule_minimum, False, floor)
 
 
 def found(
@@ -136,16 +139,26 @@ def found(
 def not_enough(
     mode_id: str, have: int, needed: Need, *, where: str = "", individual: bool = False
 ) -> Finding:
-    """NOT_ENOUGH_DATA with the count behind it, and the group-size reason when that is why."""
-    evidence = f"Not enough answers yet: {have} of the {needed.count} needed{where}."
-    if needed.group:
-        evidence += (
-            f" The team's minimum group size is {needed.count}; smaller groups are never reported."
+    """NOT_ENOUGH_DATA with the count behind it, and the group-size reason when that is why.
+
+    Fewer answers than the team's minimum group size are no data at all: the evidence says so
+    without a number, and the finding's sample is 0, so nothing counted from them is shown.
+    """
+    if not shown(have, needed.floor):
+        return found(
+            mode_id,
+            Status.NOT_ENOUGH_DATA,
+            f"Not enough answers to that question yet{where}. The team's minimum group size is "
+            f"{max(1, needed.floor)}; smaller groups are never reported.",
+            sample=0,
+            confidence=0.0,
+            individual=individual,
         )
+    # At or above the floor and still short: the rule's own minimum is the larger one.
     return found(
         mode_id,
         Status.NOT_ENOUGH_DATA,
-        evidence,
+        f"Not enough answers yet: {have} of the {needed.count} needed{where}.",
         sample=have,
         confidence=confidence(have, needed.count),
         individual=individual,

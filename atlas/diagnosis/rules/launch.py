@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from atlas.diagnosis.model import Finding, Status, TeamSnapshot, Workflow
 from atlas.diagnosis.rules.base import confidence, found, need, no_data, not_enough, rule
 from atlas.diagnosis.rules.signals import (
+    answered,
     answers,
     closed_rounds,
     count,
@@ -18,8 +19,8 @@ from atlas.diagnosis.rules.signals import (
     of,
     pct,
     plural,
+    reaches_floor,
     today,
-    total,
 )
 
 
@@ -165,7 +166,8 @@ def _graded(share: float, bounds: Share) -> Status:
     "2.5",
     threshold=(
         f"first heard via a Slack message or not at all ≥ {pct(KICKOFF.detect)} "
-        f"(watch ≥ {pct(KICKOFF.watch)}), all rounds added up"
+        f"(watch ≥ {pct(KICKOFF.watch)}), the rounds added up where at least the team's "
+        "minimum group size answered"
     ),
     minimum=f"{KICKOFF.min_sample} answers, or the team's minimum group size if larger",
 )
@@ -174,10 +176,12 @@ def learned_via_slack(snapshot: TeamSnapshot) -> Finding:
     needed = need(snapshot, KICKOFF.min_sample)
     slack = heard = n = 0
     for r in closed_rounds(snapshot):  # asked once per person, so the rounds add up
+        if not reaches_floor(snapshot, r, "first_heard"):
+            continue  # too few answered it that round for their answers to count at all
         tally = answers("first_heard")(r)
         slack += count(tally, "slack")
         heard += count(tally, "not_heard")
-        n += total(tally)
+        n += answered(r, "first_heard")
     if n < needed.count:
         return not_enough("2.5", n, needed)
     share = of(slack + heard, n)
@@ -196,7 +200,7 @@ def _latest_share(
     snapshot: TeamSnapshot, mode_id: str, qid: str, keys: tuple[str, ...], bounds: Share, said: str
 ) -> Finding:
     needed = need(snapshot, bounds.min_sample)
-    latest = latest_asked(closed_rounds(snapshot), answers(qid), needed.count)
+    latest = latest_asked(closed_rounds(snapshot), qid, needed.count)
     if latest.round is None:
         return not_enough(mode_id, latest.n, needed)
     k = count(latest.tally, *keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from atlas.diagnosis.model import Finding, Status, TeamSnapshot
-from atlas.diagnosis.rules.adoption import tool_users
+from atlas.diagnosis.rules.adoption import tools_named
 from atlas.diagnosis.rules.base import (
     confidence,
     found,
@@ -20,7 +20,7 @@ from atlas.diagnosis.rules.base import (
     self_assessed,
 )
 from atlas.diagnosis.rules.launch import shipped
-from atlas.diagnosis.rules.signals import answers, closed_rounds, in_round, of, pct, then
+from atlas.diagnosis.rules.signals import GO_TO, answered, closed_rounds, in_round, of, pct, then
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _go_to_one_head(snapshot: TeamSnapshot) -> Finding:
         return not_enough("4.1", 0, needed)
     last = rounds[-1]
     named = {who: n for who, n in last.go_to.items() if n > 0}
-    n = sum(named.values())
+    n = answered(last, GO_TO) if named else 0
     if n < needed.count:
         return not_enough("4.1", n, needed, where=f" in the round of {last.local_date}")
     leads = set(snapshot.roles.get("ai_lead", ()))
@@ -147,8 +147,7 @@ def vendor_lock_in(snapshot: TeamSnapshot) -> Finding:
         )
     shares: list[tuple[str, int, int, float]] = []  # main tool, its count, tool users, 2nd share
     for r in rounds:
-        tally = {key: n for key, n in answers("ai_tools")(r).items() if n > 0}
-        n = tool_users(r, tally)
+        tally, n = tools_named(r)
         if n < needed.count:
             return not_enough("4.4", n, needed, where=in_round(r))
         ranked = sorted(tally.items(), key=lambda item: -item[1])

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from atlas.diagnosis.model import RoundStats, TeamSnapshot
-from atlas.questions import question
+from atlas.floor import shown
+from atlas.questions import Kind, question
 
 Tally = Mapping[str, int]
 EMPTY: Tally = {}
+GO_TO = "go_to_person"
 # How much each usage answer weighs when measuring whose use it is (2.2).
 USAGE_WEIGHT: Mapping[str, int] = {"none": 0, "few": 1, "several": 3, "daily": 5}
 # Why an answer may be missing although the person answered; said the same way in every case,
@@ -39,6 +41,30 @@ def answers(qid: str) -> Callable[[RoundStats], Tally]:
 def confidential(qid: str) -> Callable[[RoundStats], Tally]:
     """A reader for one confidential question's tally in a round."""
     return lambda r: r.confidential.get(qid, EMPTY)
+
+
+def answered(r: RoundStats, qid: str) -> int:
+    """How many people answered one question in a round: the group its figures are counted from.
+
+    The round's own count when it has one; otherwise a single-choice tally (or the go-to
+    names, or a confidential tally) holds one answer per person. A multi-select's mentions say
+    nothing of how many people gave them, so without the round's count it has no answerers.
+    """
+    if qid in r.answerers:
+        return max(0, r.answerers[qid])
+    if qid in r.confidential:
+        return total(r.confidential[qid])
+    if qid == GO_TO:
+        return total(r.go_to)
+    asked = question(qid)
+    if asked is not None and asked.kind is Kind.SINGLE:
+        return total(r.answers.get(qid, EMPTY))
+    return 0
+
+
+def reaches_floor(snapshot: TeamSnapshot, r: RoundStats, qid: str) -> bool:
+    """Whether enough people answered a question in a round for any figure about it to be used."""
+    return shown(answered(r, qid), snapshot.min_group_size)
 
 
 def total(tally: Tally) -> int:
@@ -71,8 +97,8 @@ class Usage:
 def usage(r: RoundStats) -> Usage:
     """The usage of one round."""
     tally = r.answers.get("ai_frequency", EMPTY)
-    answered = total(tally)
-    return Usage(answered, answered - count(tally, "none"))
+    n = total(tally)
+    return Usage(n, n - count(tally, "none"))
 
 
 @dataclass(frozen=True)
@@ -84,14 +110,14 @@ class Latest:
     n: int
 
 
-def latest_asked(
-    rounds: tuple[RoundStats, ...], read: Callable[[RoundStats], Tally], needed: int
-) -> Latest:
-    """The latest round whose tally of a question reaches `needed` answers."""
+def latest_asked(rounds: tuple[RoundStats, ...], qid: str, needed: int) -> Latest:
+    """The latest round in which `needed` people answered a question (`needed` is never below
+    the team's minimum group size), with its tally; else how many answered the last round that
+    asked it."""
     last_n = 0
     for r in reversed(rounds):
-        tally = read(r)
-        n = total(tally)
+        tally = r.confidential[qid] if qid in r.confidential else r.answers.get(qid, EMPTY)
+        n = answered(r, qid)
         if n >= needed:
             return Latest(r, tally, n)
         if n and not last_n:
