@@ -296,6 +296,11 @@ def _figures_text(team: OwnerTeam) -> str:
     latest = team.latest
     if latest is None:
         lines.append(f"*Latest round:* none has closed in the last {TREND_WEEKS} weeks.")
+    elif latest.withheld:
+        lines.append(
+            f"*Latest round* ({_day(latest.week)}): changed since it was published by fewer "
+            f"people than the minimum group size ({floor}), so its numbers are not shown."
+        )
     elif not latest.reportable:
         lines.append(
             f"*Latest round* ({_day(latest.week)}): {BELOW_FLOOR} ({floor}), so its numbers "
