@@ -217,3 +217,15 @@ def removed(w: WorkflowView) -> Message:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def named_owner(workflow: WorkflowView, *, by: str) -> str:
+    """The DM to a person someone else named as a workflow's owner."""
+    return (
+        f"<@{by}> named you the owner of the workflow “{user_text(workflow.name)}” in your "
+        "team's AI registry. From your next pulse on, your answer to how often you use AI is read "
+        "on its own for this role: the rollout owner sees whether the people who own workflows "
+        "use AI. Your pulse says so before you answer, and answers you gave before are not read "
+        f"this way. If you are not its owner, ask <@{by}> or the team's owner to change it "
+        f"(`{COMMAND} workflow edit {user_text(workflow.name)}`)."
+    )

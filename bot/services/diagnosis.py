@@ -255,6 +255,10 @@ class Followup:
     caller: Caller
     later: Callable[..., object]
 
+    def tell(self, user_id: str, text: str) -> None:
+        """DM a person about the change, off the request path."""
+        self.later(self.caller.call, "chat.postMessage", channel=user_id, text=text)
+
     def rediagnose(self, *, team_id: int, now: datetime, trigger: str) -> None:
         """Bring the team's diagnosis up to date soon."""
         self.later(

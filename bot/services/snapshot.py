@@ -17,12 +17,13 @@ from atlas.diagnosis.model import (
     TeamSnapshot,
     Workflow,
 )
+from bot.services import trend
 from bot.services.pulse import eligible
 from bot.services.pulse_view import decode_notice
 from bot.storage import diagnosis as repo
 from bot.storage import reports, rituals, role_answers
 from bot.storage import teams as team_repo
-from bot.storage.models import Role, RoundStatus, Team
+from bot.storage.models import PulseRound, Role, RoundStatus, Team
 
 MAX_ROUNDS = 52  # a year of weekly rounds is all any rule looks at
 USAGE = "ai_frequency"  # the one answer the pulse may name as read on its own for a role
@@ -61,6 +62,11 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
     for round_id, tallies in confidential.items():
         for question_id, tally in tallies.items():  # single choice: one answer per person
             answerers[round_id][question_id] = sum(tally.values())
+    for round_id in _withheld(session, team, rounds):
+        # Changed since shown by fewer people than the floor: like a round below it, nothing
+        # per question, so no rule quotes a number the shown one could be subtracted from.
+        for per_round in (answers, go_to, answerers, role_usage, confidential):
+            per_round.pop(round_id, None)
     today = now.date()
     window = repo.open_recovery(session=session, team_id=team.id)
     return TeamSnapshot(
@@ -100,6 +106,13 @@ def build(session: Session, team: Team, now: datetime) -> TeamSnapshot:
         if window
         else None,
     )
+
+
+def _withheld(session: Session, team: Team, rounds: list[PulseRound]) -> set[int]:
+    """The closed rounds whose figures `trend.figures` withholds (see `atlas.published`)."""
+    closed = [r for r in rounds if r.status is RoundStatus.CLOSED]
+    shown = trend.figures(session, closed, team.min_group_size)
+    return {r.id for r, figure in zip(closed, shown, strict=True) if figure.withheld}
 
 
 def _role_usage(session: Session, round_ids: list[int]) -> dict[int, dict[str, str]]:

@@ -193,14 +193,23 @@ def save(
     """Add a workflow to a team's registry, or change one, as this person.
 
     Anyone in the team may add; the team's owner, the workflow's owner and whoever added it may
-    change it (`NotAllowed` otherwise). The team's diagnosis is brought up to date afterwards.
+    change it (`NotAllowed` otherwise). A person named owner by someone else is told by DM. The
+    team's diagnosis is brought up to date afterwards.
     """
+    previous_owner = None
     if workflow_id is not None:
+        before = get(db=db, workflow_id=workflow_id)
+        previous_owner = before.owner if before is not None else None
         done = edit(db=db, workflow_id=workflow_id, data=data, by=user_id, now=now)
     elif team_id in {t for t, _ in teams_for(db=db, slack_team_id=slack_team_id, user_id=user_id)}:
         done = add(db=db, team_id=team_id, data=data, by=user_id, now=now)
     else:
         raise NotAllowed(user_id)
+    if done.owner and done.owner not in (user_id, previous_owner):
+        # Their usage answers will be read for this role (rule 3.5): they hear it from us first.
+        from bot.blocks.workflows import named_owner
+
+        followup.tell(done.owner, named_owner(done, by=user_id))
     followup.rediagnose(team_id=done.team_id, now=now, trigger="workflow")
     return done
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 
-from bot.services import workflows
+from bot.services import diagnosis, workflows
 from bot.services.workflows import WorkflowError, WorkflowInput
 from bot.storage.models import Role
 from tests.services.conftest import Env, utc
@@ -36,3 +37,35 @@ def test_the_team_owner_may_name_anyone(env: Env) -> None:
     team_id = env.team(TEAM, created="2026-11-27")
     added = workflows.add(db=env.db, team_id=team_id, data=_named("UBEN"), by="UOWNER", now=NOW)
     assert added.owner == "UBEN"
+
+
+def _followup(env: Env) -> diagnosis.Followup:
+    """A Followup whose hand-offs run at once, on the stand-in Slack."""
+
+    def at_once(work: Callable[..., object], *args: object, **kwargs: object) -> None:
+        work(*args, **kwargs)
+
+    return diagnosis.Followup(db=env.db, caller=env.caller(), later=at_once)
+
+
+def test_a_person_named_owner_by_someone_else_is_told_by_dm(env: Env) -> None:
+    team_id = env.team(TEAM, created="2026-11-27")
+    followup = _followup(env)
+    common = {"db": env.db, "slack_team_id": env.slack.team_id, "now": NOW, "followup": followup}
+    named = workflows.save(
+        **common, user_id="UOWNER", team_id=team_id, workflow_id=None, data=_named("UBEN")
+    )
+    [dm] = [m for m in env.slack.messages_in(env.slack.dm_channel("UBEN")) if "owner" in m["text"]]
+    assert "<@UOWNER> named you the owner" in dm["text"] and "Report for UBEN" in dm["text"]
+    # Saving it again without changing its owner, or naming yourself, tells nobody again.
+    workflows.save(
+        **common, user_id="UOWNER", team_id=team_id, workflow_id=named.id, data=_named("UBEN")
+    )
+    workflows.save(**common, user_id="UANA", team_id=team_id, workflow_id=None, data=_named("UANA"))
+    told = [
+        m
+        for user in ("UBEN", "UANA")
+        for m in env.slack.messages_in(env.slack.dm_channel(user))
+        if "named you the owner" in m["text"]
+    ]
+    assert len(told) == 1
