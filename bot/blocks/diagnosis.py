@@ -26,7 +26,14 @@ from atlas.diagnosis.model import Cadence, Diagnosis, Finding, RecoveryCheck, So
 from atlas.lookup import all_modes
 from atlas.modes import RECOVERY_STEPS
 from atlas.taxonomy import FailureMode, Stage
-from bot.blocks.common import MAX_BLOCKS_PER_VIEW, Message, attribution, to_dicts, user_text
+from bot.blocks.common import (
+    MAX_BLOCKS_PER_VIEW,
+    Message,
+    attribution,
+    escape,
+    to_dicts,
+    user_text,
+)
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.parsing import NOTE_CHARS, clean_line
 from bot.payloads import CheckMeta
@@ -76,7 +83,7 @@ def alert(
         SectionBlock(
             text=_md(
                 f"*{user_text(team)}*: failure mode {mode.id} {verb} "
-                f"(stage {stage.number}, {stage.name}).\n{finding.evidence}"
+                f"(stage {stage.number}, {stage.name}).\n{escape(finding.evidence)}"
             )
         ),
         _context(_facts(finding)),
@@ -93,7 +100,10 @@ def alert(
         ActionsBlock(elements=_alert_buttons(finding_id)),
         attribution(),
     ]
-    text = f"{team}: failure mode {mode.id} ({mode.title}) {verb}. {finding.evidence}"
+    text = (
+        f"{user_text(team)}: failure mode {mode.id} ({mode.title}) {verb}. "
+        f"{escape(finding.evidence)}"
+    )
     return Message(text=text[:3000], blocks=to_dicts(blocks))
 
 
@@ -139,7 +149,10 @@ def alert_after_action(
 
 def cleared(team: str, mode: FailureMode, evidence: str) -> Message:
     """A short note when a detected mode clears."""
-    text = f"*{user_text(team)}*: failure mode {mode.id} ({mode.title}) has cleared. {evidence}"
+    text = (
+        f"*{user_text(team)}*: failure mode {mode.id} ({mode.title}) has cleared. "
+        f"{escape(evidence)}"
+    )
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
 
 
@@ -170,7 +183,7 @@ def recovery_checked(team: str, check: RecoveryCheck) -> Message:
 
 
 def _line(finding: Finding, title: str) -> str:
-    return f"`{finding.mode_id}` *{title}*: {finding.evidence}"
+    return f"`{finding.mode_id}` *{title}*: {escape(finding.evidence)}"
 
 
 def status(
@@ -264,14 +277,20 @@ def not_shared(team: str) -> Message:
     return Message(text=text, blocks=to_dicts([SectionBlock(text=_md(text))]))
 
 
-def team_note(finding: Finding) -> str | None:
-    """The "in your team" line for a mode card, for the owner."""
+def team_note(team: str, finding: Finding) -> str | None:
+    """The "in your team" line of a mode card for the owner of `team`.
+
+    Evidence may quote what members typed (a workflow's name): it is escaped like all of it.
+    """
+    evidence = escape(finding.evidence)
     if finding.status is Status.DETECTED:
         since = f" since {finding.since:%a %-d %b}" if finding.since else ""
-        return f"Detected{since} because {finding.evidence[0].lower()}{finding.evidence[1:]}"
-    if finding.status is Status.WATCH:
-        return f"On watch: {finding.evidence}"
-    return None
+        note = f"Detected{since} because {evidence[0].lower()}{evidence[1:]}"
+    elif finding.status is Status.WATCH:
+        note = f"On watch: {evidence}"
+    else:
+        return None
+    return f"*{user_text(team)}*: {note}"
 
 
 def check_modal(

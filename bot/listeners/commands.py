@@ -61,9 +61,8 @@ def _reference(ctx: AppContext, command: dict[str, Any]) -> Message:
         found = owner.finding_for(db=ctx.db, mode_id=answer.mode.id, **_ids(command))
         if found is not None:
             team, finding = found
-            note = diagnosis_blocks.team_note(finding)
             return atlas_cards.mode_card(
-                answer.mode, answer.stage, team_note=f"*{team}*: {note}" if note else None
+                answer.mode, answer.stage, team_note=diagnosis_blocks.team_note(team, finding)
             )
     return atlas_cards.render(answer)
 
