@@ -53,7 +53,7 @@ def on_answer(
                 now=ctx.clock(),
             )
             if ref is not None
-            else pulse_answers.AnswerResult(None, pulse_answers.Refusal.UNKNOWN)
+            else pulse_answers.AnswerResult(pulse_answers.Refusal.UNKNOWN)
         )
     except BudgetExceeded:
         ack()

@@ -34,9 +34,8 @@ class Refusal(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AnswerResult:
-    """Saved (`refusal` None), or why the click was refused, with the pulse when that helps."""
+    """Saved (`refusal` None, with the delivery for `current_view`), or why it was refused."""
 
-    view: PulseView | None
     refusal: Refusal | None = None
     delivery_id: int | None = None
 
@@ -53,27 +52,27 @@ def record(
 ) -> AnswerResult:
     """Store one click. Only the recipient may answer, only while the round is open.
 
-    A refusal for a closed round or a confidential answer already given carries the pulse as
-    it stands; a saved click carries its delivery id for `current_view`.
+    A saved click carries its delivery id: the pulse as it now stands comes from
+    `current_view`, after the reply.
     """
     with db.unit_of_work() as session:
         delivery = repo.delivery_for_update(session=session, delivery_id=delivery_id)
         if delivery is None:
-            return AnswerResult(None, Refusal.UNKNOWN)
+            return AnswerResult(Refusal.UNKNOWN)
         workspace = session.get(Workspace, delivery.workspace_id)
         member = session.get(Member, delivery.member_id)
         if workspace.slack_team_id != slack_team_id or member.slack_user_id != user_id:
-            return AnswerResult(None, Refusal.NOT_YOURS)
+            return AnswerResult(Refusal.NOT_YOURS)
         rnd = session.get(PulseRound, delivery.round_id)
         if rnd.status is not RoundStatus.OPEN or now >= rnd.closes_at:
-            return AnswerResult(pulse_view.build(session, delivery, now=now), Refusal.CLOSED)
+            return AnswerResult(Refusal.CLOSED)
         base = question(question_id)
         if base is None or question_id not in delivery.question_ids:
-            return AnswerResult(None, Refusal.UNKNOWN)
+            return AnswerResult(Refusal.UNKNOWN)
         q = with_tools(base, team_repo.tools(session=session, team_id=rnd.team_id))
         cleaned = _validate(q, values)
         if cleaned is None:
-            return AnswerResult(None, Refusal.INVALID)
+            return AnswerResult(Refusal.INVALID)
         if q.confidential:
             if db.sealer is None:
                 raise SecretKeyMissing("ATLAS_SECRET_KEY is needed for confidential questions")
@@ -82,9 +81,7 @@ def record(
             if not repo.mark_confidential(
                 session=session, delivery_id=delivery.id, question_id=q.id
             ):
-                return AnswerResult(
-                    pulse_view.build(session, delivery, now=now), Refusal.ALREADY_CONFIDENTIAL
-                )
+                return AnswerResult(Refusal.ALREADY_CONFIDENTIAL)
             sealed = db.sealer.seal(
                 {"round": rnd.id, "question": q.id, "version": q.version, "option": cleaned[0]}
             )
@@ -107,10 +104,10 @@ def record(
             delivery.responded_at = now
         round_id = rnd.id
     if q.confidential and not _keep_sealed(db, delivery_id, q.id, round_id, sealed):
-        return AnswerResult(current_view(db=db, delivery_id=delivery_id, now=now), Refusal.CLOSED)
+        return AnswerResult(Refusal.CLOSED)
     # Saved. The pulse as it now stands is built after the reply (`current_view`): the
     # person waits on this transaction, not on the view.
-    return AnswerResult(None, delivery_id=delivery_id)
+    return AnswerResult(delivery_id=delivery_id)
 
 
 def _keep_sealed(
