@@ -5,7 +5,7 @@ Never commits; the caller's unit of work does.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Insert, Table, case, func, select, update
@@ -13,13 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
-    Answer,
     CheckInRecord,
-    Delivery,
-    Member,
     OfficeHoursRsvp,
     OfficeHoursSession,
-    PulseRound,
     SessionStatus,
     WorkflowRecord,
 )
@@ -61,38 +57,6 @@ def owns_workflow(*, session: Session, team_id: int, user_id: str) -> bool:
             .limit(1)
         )
         is not None
-    )
-
-
-def latest_usage(*, session: Session, team_id: int, user_ids: Collection[str]) -> dict[str, bool]:
-    """Per person: whether their latest `ai_frequency` answer in this team says they use AI."""
-    if not user_ids:
-        return {}
-    rows = session.execute(
-        select(Member.slack_user_id, Answer.value)
-        .join(Delivery, Delivery.member_id == Member.id)
-        .join(PulseRound, PulseRound.id == Delivery.round_id)
-        .join(Answer, Answer.delivery_id == Delivery.id)
-        .where(
-            Member.team_id == team_id,
-            Member.slack_user_id.in_(list(user_ids)),
-            Answer.question_id == "ai_frequency",
-        )
-        .order_by(PulseRound.local_date)
-    ).all()
-    latest: dict[str, bool] = {}
-    for user_id, value in rows:  # oldest first: the last one wins
-        latest[user_id] = bool(value) and value[0] != "none"
-    return latest
-
-
-# --- check-ins ---------------------------------------------------------------------------------
-def check_in(*, session: Session, team_id: int, week_of: date) -> CheckInRecord | None:
-    """The check-in of one week."""
-    return session.scalar(
-        select(CheckInRecord).where(
-            CheckInRecord.team_id == team_id, CheckInRecord.week_of == week_of
-        )
     )
 
 

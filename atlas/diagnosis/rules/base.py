@@ -98,19 +98,16 @@ def confidence(sample: int, needed: int) -> float:
 
 @dataclass(frozen=True)
 class Need:
-    """How many answers a rule needs, and whether the team's minimum group size set the number."""
+    """How many answers a rule needs, and the team's minimum group size below which none count."""
 
     count: int
-    group: bool
     floor: int = 1  # the team's minimum group size: fewer answers than this are never quoted
 
 
 def need(snapshot: TeamSnapshot, rule_minimum: int) -> Need:
     """The larger of a rule's own minimum and the team's minimum group size."""
     floor = snapshot.min_group_size
-    if floor >= rule_minimum:
-        return Need(floor, True, floor)
-    return Need(rule_minimum, False, floor)
+    return Need(max(floor, rule_minimum), floor)
 
 
 def found(
