@@ -170,13 +170,21 @@ def _authorizer(ctx: AppContext):
 
 
 def identify(ctx: AppContext) -> bool:
-    """Ask Slack who we are (auth.test) and record the workspace. False if Slack is unreachable."""
+    """Ask Slack who we are (auth.test) and record the workspace.
+
+    False (with a warning) when Slack cannot be reached; a token Slack refuses is raised, so
+    that `serve` stops with one message instead of serving requests it can never answer.
+    """
+    from bot import operator_errors
+
     token = ctx.settings.slack_bot_token
     assert token is not None
     try:
         result = make_web_client(ctx.settings, token.get_secret_value()).auth_test()
     except (SlackApiError, OSError) as exc:
-        log.warning("could not reach Slack to identify the bot yet (%s); continuing", exc)
+        if not operator_errors.is_slack_outage(exc):
+            raise
+        log.warning("%s Starting anyway.", operator_errors.explain(exc, ctx.settings))
         return False
     info = workspaces.ensure(
         db=ctx.db,

@@ -286,7 +286,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         else:
             migrations.upgrade(ctx.db.engine)
         app = create_app(settings, ctx=ctx)
-        identified = _slack_answers(settings) and identify(ctx)
+        identified = identify(ctx)
         if http:
             from bot.web import HttpServer, SlackWsgi
 
@@ -354,27 +354,6 @@ def _require_migrated(settings: Settings, engine: Engine) -> None:
     raise operator_errors.OperatorError(
         f"{where} {state}. Run `atlas-bot db upgrade` first, or start without --no-migrate."
     )
-
-
-def _slack_answers(settings: Settings) -> bool:
-    """Whether Slack answers auth.test; a warning when it cannot be reached.
-
-    A token Slack refuses is raised, so that `serve` stops with one message instead of serving
-    requests it can never answer.
-    """
-    from bot import operator_errors
-    from bot.app import make_web_client
-
-    token = settings.slack_bot_token
-    assert token is not None
-    try:
-        make_web_client(settings, token.get_secret_value()).auth_test()
-    except Exception as exc:
-        if not operator_errors.is_slack_outage(exc):
-            raise
-        log.warning("%s Starting anyway.", operator_errors.explain(exc, settings))
-        return False
-    return True
 
 
 def _connect_socket_mode(handler: SocketModeHandler, settings: Settings) -> None:

@@ -142,7 +142,7 @@ def test_serve_http_answers_a_signed_atlas_2_2_with_its_card(
     header = reply.json["blocks"][0]["text"]["text"]
     assert header == "2.2 · Only the AI lead uses the tools"
     # serve migrated the empty database on start and learned who it is from auth.test
-    assert slack.calls_to("auth.test")
+    assert len(slack.calls_to("auth.test")) == 1  # once: checking the token is identifying
     wrong = SignedSender(url, "not-the-secret", team_id=slack.team_id)
     assert wrong.command("2.2").status == 401
 
