@@ -60,6 +60,16 @@ def owns_workflow(*, session: Session, team_id: int, user_id: str) -> bool:
     )
 
 
+# --- check-ins ---------------------------------------------------------------------------------
+def check_in(*, session: Session, team_id: int, week_of: date) -> CheckInRecord | None:
+    """The check-in of one week."""
+    return session.scalar(
+        select(CheckInRecord).where(
+            CheckInRecord.team_id == team_id, CheckInRecord.week_of == week_of
+        )
+    )
+
+
 def sent_check_ins(*, session: Session, team_id: int, until: datetime) -> Sequence[CheckInRecord]:
     """Check-ins that went out by `until`, oldest first."""
     return session.scalars(
