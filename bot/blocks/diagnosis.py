@@ -171,7 +171,7 @@ def recovery_opened(team: str, diagnosis: Diagnosis, opened_on: date) -> Message
         SectionBlock(text=_md(text)),
         attribution(),
     ]
-    return Message(text=f"{team}: recovery needed", blocks=to_dicts(blocks))
+    return Message(text=f"{user_text(team)}: recovery needed", blocks=to_dicts(blocks))
 
 
 def recovery_checked(team: str, check: RecoveryCheck) -> Message:
@@ -236,7 +236,8 @@ def status(
     )
     blocks.append(attribution())
     return Message(
-        text=f"Diagnosis for {team}: {len(detected)} detected", blocks=to_dicts(blocks[:50])
+        text=f"Diagnosis for {user_text(team)}: {len(detected)} detected",
+        blocks=to_dicts(blocks[:50]),
     )
 
 

@@ -40,3 +40,15 @@ def test_the_cleared_note_and_the_in_your_team_line_escape_it_too() -> None:
     assert note is not None
     for rendered in (cleared.text, json.dumps(cleared.blocks), note):
         assert not _raw(rendered) and "<!here>" not in rendered
+
+
+def test_a_team_name_never_reaches_a_notification_text_raw() -> None:
+    from atlas.diagnosis.model import Diagnosis
+
+    team = "<!here> Eng"
+    empty = Diagnosis(findings=(FINDING,), live_stages=frozenset({3}), recovery_stages=(3,))
+    for message in (
+        blocks.recovery_opened(team, empty, date(2026, 11, 30)),
+        blocks.status(team, empty, member_count=6, min_group_size=5, recovery_day=None),
+    ):
+        assert "<!here>" not in message.text and not _raw(message.text)
